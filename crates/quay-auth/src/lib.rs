@@ -1,0 +1,17 @@
+//! Credentials and access decisions.
+//!
+//! - [`secret`]: random tokens, SHA-256 digests of token secrets compared in constant
+//!   time, bcrypt password hashes.
+//! - [`oauth`]: OAuth bearer tokens. A token is 40 characters: the first 20 name the row
+//!   (indexed lookup), the last 20 are the secret, stored only as a SHA-256 digest. Quay
+//!   bcrypt-checks the secret on every request (~300 ms); a digest is enough because the
+//!   secret has ~119 bits of entropy, so nothing is gained by a slow hash.
+//! - [`authz`]: the Authorizer: principal + scopes + granted role → allow, 401 or 403, in
+//!   Quay's order.
+
+pub mod authz;
+pub mod oauth;
+pub mod secret;
+
+pub use authz::{Authorizer, NamespaceGrant};
+pub use oauth::{Authenticator, OAuthTokenRecord, OAuthTokenStore};

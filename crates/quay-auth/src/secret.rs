@@ -1,0 +1,65 @@
+//! Random secrets, their digests, and password hashes.
+
+use rand::distr::{Alphanumeric, SampleString};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+/// Quay's bcrypt cost for passwords.
+pub const BCRYPT_COST: u32 = 12;
+
+/// A random string of `len` characters from `[A-Za-z0-9]` (Quay's token alphabet).
+pub fn random_token(len: usize) -> String {
+    Alphanumeric.sample_string(&mut rand::rng(), len)
+}
+
+/// Hex SHA-256 of a token secret: what we store instead of the secret.
+pub fn digest(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// Whether `secret` matches a stored digest, in time independent of where they differ.
+pub fn verify_digest(secret: &str, stored_hex: &str) -> bool {
+    let computed = digest(secret);
+    computed.as_bytes().ct_eq(stored_hex.as_bytes()).into()
+}
+
+
+/// Hashes a password with bcrypt (the format Quay stores, so databases can move over).
+pub fn hash_password(password: &str) -> Result<String, String> {
+    bcrypt::hash(password, BCRYPT_COST).map_err(|e| e.to_string())
+}
+
+/// Checks a password against a bcrypt hash; a malformed hash never matches.
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    bcrypt::verify(password, hash).unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_random_alphanumeric() {
+        let a = random_token(40);
+        let b = random_token(40);
+        assert_eq!(a.len(), 40);
+        assert_ne!(a, b);
+        assert!(a.chars().all(|c| c.is_ascii_alphanumeric()));
+    }
+
+    #[test]
+    fn digests_verify_only_their_secret() {
+        let d = digest("secret");
+        assert!(verify_digest("secret", &d));
+        assert!(!verify_digest("secreT", &d));
+        assert!(!verify_digest("secret", "00"));
+    }
+
+    #[test]
+    fn passwords() {
+        let h = bcrypt::hash("password", 4).unwrap();
+        assert!(verify_password("password", &h));
+        assert!(!verify_password("Password", &h));
+        assert!(!verify_password("password", "not-a-hash"));
+    }
+}

@@ -1,0 +1,350 @@
+//! Configuration with Quay's key names.
+//!
+//! Sources, later ones winning: built-in defaults, a YAML file (an existing Quay
+//! `config.yaml` mostly works), then environment variables `QUAY_<KEY>` whose values are
+//! parsed as YAML (`QUAY_SUPER_USERS='[admin]'`, `QUAY_FEATURE_ANONYMOUS_ACCESS=false`).
+//! Keys we do not know are kept in [`Config::unknown`] and reported, never fatal.
+
+use serde::Deserialize;
+use serde_yaml::{Mapping, Value};
+use std::collections::BTreeMap;
+
+/// Where an override comes from in the process environment.
+pub const ENV_PREFIX: &str = "QUAY_";
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    #[serde(rename = "SERVER_HOSTNAME", deserialize_with = "scalar_string")]
+    pub server_hostname: String,
+    #[serde(rename = "PREFERRED_URL_SCHEME", deserialize_with = "scalar_string")]
+    pub preferred_url_scheme: String,
+    /// `sqlite://...` or `postgresql://...`; unset means SQLite inside the data directory.
+    #[serde(rename = "DB_URI", deserialize_with = "opt_scalar_string")]
+    pub db_uri: Option<String>,
+    /// Apply pending migrations when `serve` starts (ours; Quay runs Alembic separately).
+    #[serde(rename = "DB_MIGRATE_ON_START")]
+    pub db_migrate_on_start: bool,
+    /// Signs session cookies and page tokens. Unset: a random key kept in the data directory.
+    #[serde(rename = "SECRET_KEY", deserialize_with = "opt_scalar_string")]
+    pub secret_key: Option<String>,
+    #[serde(rename = "AUTHENTICATION_TYPE", deserialize_with = "scalar_string")]
+    pub authentication_type: String,
+    #[serde(rename = "REGISTRY_STATE", deserialize_with = "scalar_string")]
+    pub registry_state: String,
+
+    #[serde(rename = "SUPER_USERS")]
+    pub super_users: Vec<String>,
+    #[serde(rename = "GLOBAL_READONLY_SUPER_USERS")]
+    pub global_readonly_super_users: Vec<String>,
+    #[serde(rename = "PUBLIC_NAMESPACES")]
+    pub public_namespaces: Vec<String>,
+    #[serde(rename = "LIBRARY_NAMESPACE", deserialize_with = "scalar_string")]
+    pub library_namespace: String,
+    #[serde(rename = "TAG_EXPIRATION_OPTIONS")]
+    pub tag_expiration_options: Vec<String>,
+    #[serde(rename = "DEFAULT_TAG_EXPIRATION", deserialize_with = "scalar_string")]
+    pub default_tag_expiration: String,
+    #[serde(rename = "CREATE_PRIVATE_REPO_ON_PUSH")]
+    pub create_private_repo_on_push: bool,
+    #[serde(rename = "CREATE_NAMESPACE_ON_PUSH")]
+    pub create_namespace_on_push: bool,
+
+    #[serde(rename = "FEATURE_USER_INITIALIZE")]
+    pub feature_user_initialize: bool,
+    #[serde(rename = "FEATURE_ANONYMOUS_ACCESS")]
+    pub feature_anonymous_access: bool,
+    #[serde(rename = "FEATURE_EXTENDED_REPOSITORY_NAMES")]
+    pub feature_extended_repository_names: bool,
+    #[serde(rename = "FEATURE_LIBRARY_SUPPORT")]
+    pub feature_library_support: bool,
+    #[serde(rename = "FEATURE_SUPER_USERS")]
+    pub feature_super_users: bool,
+    #[serde(rename = "FEATURE_SUPERUSERS_FULL_ACCESS")]
+    pub feature_superusers_full_access: bool,
+    #[serde(rename = "FEATURE_SUPERUSERS_ORG_CREATION_ONLY")]
+    pub feature_superusers_org_creation_only: bool,
+    #[serde(rename = "FEATURE_MAILING")]
+    pub feature_mailing: bool,
+    #[serde(rename = "FEATURE_CHANGE_TAG_EXPIRATION")]
+    pub feature_change_tag_expiration: bool,
+
+    /// Keys present in the sources that this version does not use.
+    #[serde(skip)]
+    pub unknown: Vec<String>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            server_hostname: "localhost:8080".into(),
+            preferred_url_scheme: "http".into(),
+            db_uri: None,
+            db_migrate_on_start: true,
+            secret_key: None,
+            authentication_type: "Database".into(),
+            registry_state: "normal".into(),
+            super_users: Vec::new(),
+            global_readonly_super_users: Vec::new(),
+            public_namespaces: Vec::new(),
+            library_namespace: "library".into(),
+            tag_expiration_options: ["0s", "1d", "1w", "2w", "4w"].map(String::from).to_vec(),
+            default_tag_expiration: "2w".into(),
+            create_private_repo_on_push: true,
+            create_namespace_on_push: false,
+            // Quay defaults this to false; we turn it on so that a fresh install can create
+            // its first user with one call. It only ever works on an empty database.
+            feature_user_initialize: true,
+            feature_anonymous_access: true,
+            feature_extended_repository_names: true,
+            feature_library_support: true,
+            feature_super_users: true,
+            feature_superusers_full_access: false,
+            feature_superusers_org_creation_only: false,
+            // Quay defaults to true, which makes an e-mail address mandatory for users and
+            // organizations; with no mail server configured that only gets in the way.
+            feature_mailing: false,
+            feature_change_tag_expiration: true,
+            unknown: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("config file is not valid YAML: {0}")]
+    Yaml(String),
+    #[error("config file must be a YAML mapping of keys to values")]
+    NotAMapping,
+    #[error("environment variable {var}: {msg}")]
+    Env { var: String, msg: String },
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+}
+
+/// Every key [`Config`] reads, for telling known keys from unknown ones.
+const KNOWN_KEYS: &[&str] = &[
+    "SERVER_HOSTNAME",
+    "PREFERRED_URL_SCHEME",
+    "DB_URI",
+    "DB_MIGRATE_ON_START",
+    "SECRET_KEY",
+    "AUTHENTICATION_TYPE",
+    "REGISTRY_STATE",
+    "SUPER_USERS",
+    "GLOBAL_READONLY_SUPER_USERS",
+    "PUBLIC_NAMESPACES",
+    "LIBRARY_NAMESPACE",
+    "TAG_EXPIRATION_OPTIONS",
+    "DEFAULT_TAG_EXPIRATION",
+    "CREATE_PRIVATE_REPO_ON_PUSH",
+    "CREATE_NAMESPACE_ON_PUSH",
+    "FEATURE_USER_INITIALIZE",
+    "FEATURE_ANONYMOUS_ACCESS",
+    "FEATURE_EXTENDED_REPOSITORY_NAMES",
+    "FEATURE_LIBRARY_SUPPORT",
+    "FEATURE_SUPER_USERS",
+    "FEATURE_SUPERUSERS_FULL_ACCESS",
+    "FEATURE_SUPERUSERS_ORG_CREATION_ONLY",
+    "FEATURE_MAILING",
+    "FEATURE_CHANGE_TAG_EXPIRATION",
+];
+
+impl Config {
+    /// Builds the configuration from an optional YAML document and environment pairs.
+    /// Only variables starting with `QUAY_` are looked at; a value that is not valid
+    /// YAML is taken as a plain string.
+    pub fn load(
+        yaml: Option<&str>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Config, ConfigError> {
+        let mut map = match yaml {
+            Some(text) if !text.trim().is_empty() => {
+                match serde_yaml::from_str::<Value>(text).map_err(|e| ConfigError::Yaml(e.to_string()))? {
+                    Value::Mapping(m) => m,
+                    Value::Null => Mapping::new(),
+                    _ => return Err(ConfigError::NotAMapping),
+                }
+            }
+            _ => Mapping::new(),
+        };
+        let mut env: BTreeMap<String, String> = env
+            .into_iter()
+            .filter(|(k, _)| k.starts_with(ENV_PREFIX) && k.len() > ENV_PREFIX.len())
+            .collect();
+        // Variables of the test harness and of tools are not configuration keys.
+        env.retain(|k, _| !k.starts_with("QUAY_TEST_"));
+        for (var, raw) in env {
+            let key = var[ENV_PREFIX.len()..].to_string();
+            let value = serde_yaml::from_str::<Value>(&raw).unwrap_or(Value::String(raw.clone()));
+            // An empty variable means "unset", as `QUAY_DB_URI=` in a shell would.
+            let value = if raw.is_empty() { Value::Null } else { value };
+            map.insert(Value::String(key), value);
+        }
+        let unknown: Vec<String> = map
+            .keys()
+            .filter_map(Value::as_str)
+            .filter(|k| !KNOWN_KEYS.contains(k))
+            .map(String::from)
+            .collect();
+        // Nulls fall back to defaults rather than failing the typed fields.
+        map.retain(|_, v| !v.is_null());
+        let mut config: Config = serde_yaml::from_value(Value::Mapping(map))
+            .map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        config.unknown = unknown;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        if !matches!(self.preferred_url_scheme.as_str(), "http" | "https") {
+            return Err(ConfigError::Invalid(
+                "PREFERRED_URL_SCHEME must be http or https".into(),
+            ));
+        }
+        if self.server_hostname.is_empty() {
+            return Err(ConfigError::Invalid("SERVER_HOSTNAME must not be empty".into()));
+        }
+        for opt in &self.tag_expiration_options {
+            parse_duration(opt).ok_or_else(|| {
+                ConfigError::Invalid(format!("TAG_EXPIRATION_OPTIONS: invalid duration {opt:?}"))
+            })?;
+        }
+        parse_duration(&self.default_tag_expiration).ok_or_else(|| {
+            ConfigError::Invalid("DEFAULT_TAG_EXPIRATION: invalid duration".into())
+        })?;
+        if !matches!(self.registry_state.as_str(), "normal" | "readonly") {
+            return Err(ConfigError::Invalid("REGISTRY_STATE must be normal or readonly".into()));
+        }
+        if self.authentication_type != "Database" {
+            return Err(ConfigError::Invalid(format!(
+                "AUTHENTICATION_TYPE {} is not supported (only Database)",
+                self.authentication_type
+            )));
+        }
+        Ok(())
+    }
+
+    /// `<scheme>://<hostname>`, the base of URLs Quay puts in bodies and headers.
+    pub fn base_url(&self) -> String {
+        format!("{}://{}", self.preferred_url_scheme, self.server_hostname)
+    }
+
+    pub fn is_superuser(&self, username: &str) -> bool {
+        self.feature_super_users && self.super_users.iter().any(|u| u == username)
+    }
+
+    pub fn is_global_readonly_superuser(&self, username: &str) -> bool {
+        self.global_readonly_super_users.iter().any(|u| u == username)
+    }
+
+    /// The allowed values of a namespace's `tag_expiration_s`, in seconds.
+    pub fn tag_expiration_seconds(&self) -> Vec<i64> {
+        self.tag_expiration_options
+            .iter()
+            .filter_map(|o| parse_duration(o))
+            .collect()
+    }
+
+    pub fn default_tag_expiration_seconds(&self) -> i64 {
+        parse_duration(&self.default_tag_expiration).unwrap_or(1_209_600)
+    }
+
+    pub fn library_namespace(&self) -> Option<&str> {
+        self.feature_library_support
+            .then_some(self.library_namespace.as_str())
+    }
+
+    pub fn is_readonly(&self) -> bool {
+        self.registry_state == "readonly"
+    }
+}
+
+/// Environment values are parsed as YAML, so `QUAY_SECRET_KEY=12345` arrives as a number;
+/// a string-typed key takes any scalar as its text.
+fn scalar_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    match Value::deserialize(d)? {
+        Value::String(s) => Ok(s),
+        Value::Number(n) => Ok(n.to_string()),
+        Value::Bool(b) => Ok(b.to_string()),
+        other => Err(serde::de::Error::custom(format!("expected a string, got {other:?}"))),
+    }
+}
+
+fn opt_scalar_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    scalar_string(d).map(Some)
+}
+
+/// Parses Quay's duration strings (`30s`, `5m`, `2h`, `1d`, `2w`) into seconds.
+pub fn parse_duration(s: &str) -> Option<i64> {
+    let s = s.trim();
+    let unit = s.chars().last()?;
+    let n: i64 = s[..s.len() - unit.len_utf8()].parse().ok()?;
+    let mult = match unit {
+        's' => 1,
+        'm' => 60,
+        'h' => 3600,
+        'd' => 86_400,
+        'w' => 604_800,
+        _ => return None,
+    };
+    (n >= 0).then(|| n.checked_mul(mult)).flatten()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn defaults_need_no_file() {
+        let c = Config::load(None, env(&[])).unwrap();
+        assert_eq!(c.server_hostname, "localhost:8080");
+        assert!(c.feature_anonymous_access);
+        assert_eq!(c.tag_expiration_seconds(), vec![0, 86_400, 604_800, 1_209_600, 2_419_200]);
+        assert!(c.unknown.is_empty());
+    }
+
+    #[test]
+    fn file_then_env_with_yaml_values() {
+        let yaml = "SERVER_HOSTNAME: quay.example.com\nSUPER_USERS: [alice]\nFOO_BAR: 1\n";
+        let c = Config::load(
+            Some(yaml),
+            env(&[
+                ("QUAY_SUPER_USERS", "[admin, bob]"),
+                ("QUAY_SERVER_HOSTNAME", "localhost:8080"),
+                ("QUAY_FEATURE_ANONYMOUS_ACCESS", "false"),
+                ("QUAY_TEST_DATABASE_URL", "postgres://x"),
+                ("HOME", "/root"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.super_users, vec!["admin", "bob"]);
+        assert_eq!(c.server_hostname, "localhost:8080");
+        assert!(!c.feature_anonymous_access);
+        assert_eq!(c.unknown, vec!["FOO_BAR"]);
+        assert!(c.is_superuser("bob") && !c.is_superuser("alice"));
+        let c = Config::load(None, env(&[("QUAY_SECRET_KEY", "12345")])).unwrap();
+        assert_eq!(c.secret_key.as_deref(), Some("12345"));
+    }
+
+    #[test]
+    fn bad_values_are_reported() {
+        assert!(matches!(Config::load(Some("- a\n- b\n"), env(&[])), Err(ConfigError::NotAMapping)));
+        assert!(Config::load(Some("SUPER_USERS: 5\n"), env(&[])).is_err());
+        assert!(Config::load(None, env(&[("QUAY_TAG_EXPIRATION_OPTIONS", "[2x]")])).is_err());
+        assert!(Config::load(None, env(&[("QUAY_PREFERRED_URL_SCHEME", "ftp")])).is_err());
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("2w"), Some(1_209_600));
+        assert_eq!(parse_duration("0s"), Some(0));
+        assert_eq!(parse_duration("90m"), Some(5400));
+        assert_eq!(parse_duration("x"), None);
+        assert_eq!(parse_duration("-1d"), None);
+    }
+}

@@ -1,0 +1,22 @@
+//! The shared vocabulary of the registry, free of I/O.
+//!
+//! Everything other crates agree on lives here: Quay's names and their validation
+//! ([`names`]), repository and team roles ([`role`]), OAuth scopes ([`scope`]), the
+//! authenticated caller ([`Principal`]), the domain error every service returns
+//! ([`DomainError`]), the configuration with Quay's key names ([`config`]), Quay's date
+//! format ([`date`]), avatars ([`avatar`]), opaque page tokens ([`page`]) and the
+//! JSON-Schema subset Quay validates request bodies with ([`schema`]).
+
+pub mod avatar;
+pub mod config;
+pub mod date;
+mod error;
+pub mod names;
+pub mod page;
+mod principal;
+pub mod role;
+pub mod schema;
+pub mod scope;
+
+pub use error::{DomainError, DomainResult};
+pub use principal::{AuthMethod, Caller, Principal};

@@ -1,0 +1,208 @@
+//! [`Repositories`]: the [`RepoService`] over a [`RepoStore`].
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::Utc;
+use quay_auth::{secret, Authorizer};
+use quay_core::config::Config;
+use quay_core::names::{is_valid_repository_name, RepositoryName};
+use quay_core::role::{RepositoryState, Role, Visibility};
+use quay_core::{Caller, DomainError, DomainResult};
+use quay_logs::{LogKind, NewLogEntry};
+use serde_json::json;
+
+use crate::*;
+
+pub struct Repositories {
+    store: Arc<dyn RepoStore>,
+    config: Arc<Config>,
+    authz: Authorizer,
+}
+
+impl Repositories {
+    pub fn new(store: Arc<dyn RepoStore>, config: Arc<Config>) -> Self {
+        let authz = Authorizer::new(&config);
+        Self {
+            store,
+            config,
+            authz,
+        }
+    }
+
+    /// Looks a repository up and checks `need` before revealing whether it exists.
+    async fn authorized(
+        &self,
+        caller: &Caller,
+        name: &RepositoryName,
+        need: Role,
+    ) -> DomainResult<(Repository, RepositoryAccess)> {
+        let access = self.store.repository_access(name, caller.user_id()).await?;
+        let public = access
+            .repository
+            .as_ref()
+            .is_some_and(|r| r.visibility.is_public());
+        self.authz.require_repo(caller, access.granted, need, public)?;
+        match &access.repository {
+            Some(repo) if repo.state != RepositoryState::MarkedForDeletion => {
+                Ok((repo.clone(), access))
+            }
+            _ => Err(DomainError::NotFound),
+        }
+    }
+
+    fn log(&self, kind: LogKind, caller: &Caller, repo: &Repository, extra: serde_json::Value) -> NewLogEntry {
+        let mut metadata = json!({"repo": repo.name, "namespace": repo.namespace});
+        if let (Some(m), Some(extra)) = (metadata.as_object_mut(), extra.as_object()) {
+            m.extend(extra.clone());
+        }
+        NewLogEntry::new(kind, caller, Some(repo.namespace_id), metadata).with_repository(repo.id)
+    }
+}
+
+#[async_trait]
+impl RepoService for Repositories {
+    async fn create_repository(
+        &self,
+        caller: &Caller,
+        req: CreateRepository,
+    ) -> DomainResult<Repository> {
+        let Some(principal) = &caller.principal else {
+            return Err(DomainError::unauthorized(false));
+        };
+        let namespace = req
+            .namespace
+            .clone()
+            .unwrap_or_else(|| principal.username.clone());
+        let grant = self.store.namespace_grant(&namespace, principal.user_id).await?;
+        let Some((ns, grant)) = grant.filter(|(_, g)| self.authz.can_create_repo(principal, *g))
+        else {
+            return Err(DomainError::Forbidden);
+        };
+        let name = RepositoryName::new(namespace.clone(), req.name.clone());
+        if self.store.repository_access(&name, None).await?.repository.is_some() {
+            return Err(DomainError::invalid("Repository already exists"));
+        }
+        if !is_valid_repository_name(&req.name, self.config.feature_extended_repository_names) {
+            return Err(DomainError::invalid("Invalid repository name"));
+        }
+        let new = NewRepository {
+            namespace_id: ns.id,
+            name: req.name.clone(),
+            visibility: req.visibility,
+            description: Some(req.description),
+            kind: req.kind,
+            badge_token: secret::random_token(32),
+            creator_id: Some(principal.user_id),
+            created: Utc::now(),
+        };
+        let log = NewLogEntry::new(
+            LogKind::CreateRepo,
+            caller,
+            Some(ns.id),
+            json!({"repo": req.name, "namespace": namespace}),
+        );
+        match self.store.create_repository(new, log).await {
+            // Lost a race with a concurrent create of the same name.
+            Err(DomainError::Conflict(_)) => Err(DomainError::invalid("Repository already exists")),
+            other => other,
+        }
+    }
+
+    async fn get_repository(
+        &self,
+        caller: &Caller,
+        name: &RepositoryName,
+    ) -> DomainResult<RepositoryDetails> {
+        let (repository, access) = self.authorized(caller, name, Role::Read).await?;
+        let role = caller
+            .principal
+            .as_ref()
+            .and_then(|p| self.authz.repo_role(p, access.granted));
+        Ok(RepositoryDetails {
+            repository,
+            can_write: role >= Some(Role::Write),
+            can_admin: role >= Some(Role::Admin),
+            starred: access.starred,
+        })
+    }
+
+    async fn list_repositories(
+        &self,
+        caller: &Caller,
+        req: ListRepositories,
+    ) -> DomainResult<RepositoryPage> {
+        if req.namespace.is_none() && !req.starred && !req.public {
+            return Err(DomainError::invalid(
+                "namespace, starred or public are required for this API call",
+            ));
+        }
+        if req.starred && !caller.is_authenticated() {
+            return Err(DomainError::invalid(
+                "You must be logged in to view starred repositories",
+            ));
+        }
+        // A token without any repository scope sees only what anyone sees. (Quay lists
+        // the user's private repositories to any token; we enforce the scope.)
+        let viewer = caller
+            .principal
+            .as_ref()
+            .filter(|p| p.scopes.max_repo_role().is_some())
+            .map(|p| p.user_id);
+        let query = RepositoryQuery {
+            viewer,
+            include_public: req.public,
+            namespace: req.namespace,
+            starred_only: req.starred,
+            kind: req.kind,
+            after_id: req.after_id,
+            limit: REPOS_PER_PAGE,
+        };
+        self.store.list_repositories(&query).await
+    }
+
+    async fn set_description(
+        &self,
+        caller: &Caller,
+        name: &RepositoryName,
+        description: String,
+    ) -> DomainResult<()> {
+        let (repo, _) = self.authorized(caller, name, Role::Write).await?;
+        let log = self.log(
+            LogKind::SetRepoDescription,
+            caller,
+            &repo,
+            json!({"description": description}),
+        );
+        self.store
+            .update_repository(repo.id, RepositoryChange::Description(description), log)
+            .await
+    }
+
+    async fn set_visibility(
+        &self,
+        caller: &Caller,
+        name: &RepositoryName,
+        visibility: Visibility,
+    ) -> DomainResult<()> {
+        let (repo, _) = self.authorized(caller, name, Role::Admin).await?;
+        let log = self.log(
+            LogKind::ChangeRepoVisibility,
+            caller,
+            &repo,
+            json!({"visibility": visibility.as_str()}),
+        );
+        self.store
+            .update_repository(repo.id, RepositoryChange::Visibility(visibility), log)
+            .await
+    }
+
+    async fn delete_repository(&self, caller: &Caller, name: &RepositoryName) -> DomainResult<()> {
+        let (repo, _) = self.authorized(caller, name, Role::Admin).await?;
+        let log = self.log(LogKind::DeleteRepo, caller, &repo, json!({}));
+        self.store.delete_repository(repo.id, log).await
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,19 @@
+//! Database schema migrations, applied by `quayd migrate` and at `quayd serve` start.
+//!
+//! One migration per schema change, never edited once released. The schema follows Quay's
+//! data model (one table for users, organizations and robots; repositories owned by a
+//! namespace; permissions for users or teams) with roles stored as small integers so that
+//! effective permissions are a `MAX` in SQL.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_initial;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261123_000001_initial::Migration)]
+    }
+}
