@@ -86,6 +86,15 @@ enum Star {
 }
 
 #[derive(DeriveIden)]
+enum RepositoryActionCount {
+    Table,
+    Id,
+    RepositoryId,
+    Date,
+    Count,
+}
+
+#[derive(DeriveIden)]
 enum OauthApplication {
     Table,
     Id,
@@ -138,8 +147,8 @@ fn pk(col: impl IntoIden) -> ColumnDef {
 
 fn fk(
     name: &str,
-    from: (impl IntoIden, impl IntoIden),
-    to: (impl IntoIden, impl IntoIden),
+    from: (impl IntoIden + 'static, impl IntoIden + 'static),
+    to: (impl IntoIden + 'static, impl IntoIden + 'static),
 ) -> ForeignKeyCreateStatement {
     ForeignKey::create()
         .name(name)
@@ -263,6 +272,20 @@ impl MigrationTrait for Migration {
         m.create_index(Index::create().name("ux_star").table(Star::Table).col(Star::UserId).col(Star::RepositoryId).unique().to_owned()).await?;
         m.create_index(Index::create().name("ix_star_repo").table(Star::Table).col(Star::RepositoryId).to_owned()).await?;
 
+        // Pulls and pushes per repository per day (Quay's popularity and stats).
+        m.create_table(
+            Table::create()
+                .table(RepositoryActionCount::Table)
+                .col(pk(RepositoryActionCount::Id))
+                .col(ColumnDef::new(RepositoryActionCount::RepositoryId).big_integer().not_null())
+                .col(ColumnDef::new(RepositoryActionCount::Date).date().not_null())
+                .col(ColumnDef::new(RepositoryActionCount::Count).big_integer().not_null())
+                .foreign_key(&mut fk("fk_action_count_repo", (RepositoryActionCount::Table, RepositoryActionCount::RepositoryId), (Repository::Table, Repository::Id)))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(Index::create().name("ux_action_count").table(RepositoryActionCount::Table).col(RepositoryActionCount::RepositoryId).col(RepositoryActionCount::Date).unique().to_owned()).await?;
+
         m.create_table(
             Table::create()
                 .table(OauthApplication::Table)
@@ -333,6 +356,7 @@ impl MigrationTrait for Migration {
             OauthAccessToken::Table.into_iden(),
             OauthApplication::Table.into_iden(),
             Star::Table.into_iden(),
+            RepositoryActionCount::Table.into_iden(),
             RepositoryPermission::Table.into_iden(),
             Repository::Table.into_iden(),
             TeamMember::Table.into_iden(),

@@ -1,1 +1,100 @@
-//! placeholder
+//! Users and organizations (one namespace table, as in Quay) and their teams.
+//!
+//! Public faces: [`UserService`] (the first user, the caller's own account, other users'
+//! public views) and [`OrgService`] (organization lifecycle), implemented by [`Users`] and
+//! [`Organizations`] over a [`NamespaceStore`].
+
+mod model;
+mod orgs;
+mod users;
+
+use async_trait::async_trait;
+use quay_auth::NamespaceGrant;
+use quay_core::role::TeamRole;
+use quay_core::{Caller, DomainResult};
+use quay_logs::NewLogEntry;
+
+pub use model::*;
+pub use orgs::Organizations;
+pub use users::Users;
+
+/// Storage of namespaces and teams (implemented by `quay-persistence`).
+#[async_trait]
+pub trait NamespaceStore: Send + Sync {
+    /// Whether any user, organization or robot exists (the first-user rule).
+    async fn has_namespaces(&self) -> DomainResult<bool>;
+
+    async fn find_namespace(&self, name: &str) -> DomainResult<Option<Namespace>>;
+
+    async fn email_in_use(&self, email: &str) -> DomainResult<bool>;
+
+    /// Creates the first user, the token grant if asked, and `log` (whose account and
+    /// performer become the new user), atomically; refuses with `Conflict` if any
+    /// namespace exists by then.
+    async fn initialize_user(
+        &self,
+        user: NewUser,
+        grant: Option<NewTokenGrant>,
+        log: NewLogEntry,
+    ) -> DomainResult<Namespace>;
+
+    /// Creates the organization with its `owners` team (role admin) holding the creator,
+    /// and writes `log` (whose account becomes the new organization), atomically. A taken
+    /// name yields `Conflict`.
+    async fn create_organization(
+        &self,
+        org: NewOrganization,
+        log: NewLogEntry,
+    ) -> DomainResult<Namespace>;
+
+    /// Applies the changes and writes the logs atomically; returns the updated row.
+    async fn update_namespace(
+        &self,
+        id: i64,
+        changes: NamespaceChanges,
+        logs: Vec<NewLogEntry>,
+    ) -> DomainResult<Namespace>;
+
+    /// Deletes the namespace with its repositories, teams and permissions; writes `log`.
+    async fn delete_namespace(&self, id: i64, log: NewLogEntry) -> DomainResult<()>;
+
+    /// The organization's teams in creation order, with counts and whether `viewer` is
+    /// a member of each.
+    async fn teams(&self, org_id: i64, viewer: Option<i64>) -> DomainResult<Vec<TeamSummary>>;
+
+    /// The user's standing in the namespace `namespace_id`.
+    async fn namespace_grant(&self, namespace_id: i64, user_id: i64) -> DomainResult<NamespaceGrant>;
+
+    /// Organizations the user is in a team of, with the highest team role.
+    async fn user_organizations(&self, user_id: i64) -> DomainResult<Vec<(Namespace, TeamRole)>>;
+}
+
+/// The account operations of the API.
+#[async_trait]
+pub trait UserService: Send + Sync {
+    /// `POST /api/v1/user/initialize`: the first user of an empty install.
+    async fn initialize(&self, req: InitializeUser) -> DomainResult<InitializedUser>;
+
+    /// `GET /api/v1/user/`: the caller's own account.
+    async fn current_user(&self, caller: &Caller) -> DomainResult<UserDetails>;
+
+    /// `GET /api/v1/users/{username}`: any user's view, as much as the caller may see.
+    async fn get_user(&self, caller: &Caller, username: &str) -> DomainResult<UserDetails>;
+}
+
+/// The organization operations of the API.
+#[async_trait]
+pub trait OrgService: Send + Sync {
+    async fn create_organization(&self, caller: &Caller, req: CreateOrganization) -> DomainResult<()>;
+
+    async fn get_organization(&self, caller: &Caller, name: &str) -> DomainResult<OrganizationDetails>;
+
+    async fn update_organization(
+        &self,
+        caller: &Caller,
+        name: &str,
+        req: UpdateOrganization,
+    ) -> DomainResult<OrganizationDetails>;
+
+    async fn delete_organization(&self, caller: &Caller, name: &str) -> DomainResult<()>;
+}

@@ -46,7 +46,7 @@ pub trait RepoStore: Send + Sync {
 
     /// The namespace and the user's standing in it; `None` if no such user or
     /// organization exists.
-    async fn namespace_grant(
+    async fn namespace_grant_by_name(
         &self,
         namespace: &str,
         user_id: i64,

@@ -74,8 +74,8 @@ impl RepoService for Repositories {
             .namespace
             .clone()
             .unwrap_or_else(|| principal.username.clone());
-        let grant = self.store.namespace_grant(&namespace, principal.user_id).await?;
-        let Some((ns, grant)) = grant.filter(|(_, g)| self.authz.can_create_repo(principal, *g))
+        let grant = self.store.namespace_grant_by_name(&namespace, principal.user_id).await?;
+        let Some((ns, _)) = grant.filter(|(_, g)| self.authz.can_create_repo(principal, *g))
         else {
             return Err(DomainError::Forbidden);
         };

@@ -66,7 +66,7 @@ impl RepoStore for FakeStore {
         Ok(RepositoryAccess { repository: repo, granted, starred: false })
     }
 
-    async fn namespace_grant(
+    async fn namespace_grant_by_name(
         &self,
         namespace: &str,
         user_id: i64,
@@ -291,8 +291,8 @@ async fn writes_need_their_role_and_log() {
         kinds,
         vec![LogKind::CreateRepo, LogKind::SetRepoDescription, LogKind::ChangeRepoVisibility, LogKind::DeleteRepo]
     );
-    let logs = &store.state.lock().unwrap().logs;
-    assert_eq!(logs[2].metadata, json!({"repo": "r", "namespace": "devtable", "visibility": "private"}));
+    let visibility_log = store.state.lock().unwrap().logs[2].metadata.clone();
+    assert_eq!(visibility_log, json!({"repo": "r", "namespace": "devtable", "visibility": "private"}));
     assert_eq!(svc.get_repository(&dev, &r).await, Err(DomainError::NotFound));
 }
 

@@ -1,0 +1,215 @@
+//! [`Users`]: the [`UserService`] over a [`NamespaceStore`].
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::Utc;
+use quay_auth::{oauth, secret, Authorizer, NamespaceGrant};
+use quay_core::config::Config;
+use quay_core::names::check_namespace;
+use quay_core::role::TeamRole;
+use quay_core::scope::{Scope, ScopeSet};
+use quay_core::{Caller, DomainError, DomainResult};
+use quay_logs::{LogKind, NewLogEntry};
+use serde_json::json;
+
+use crate::*;
+
+pub const INVALID_PASSWORD_MESSAGE: &str =
+    "Invalid password, password must be at least 8 characters and contain no whitespace.";
+
+/// Quay's `validate_password`: at least 8 characters, no whitespace.
+pub fn is_valid_password(password: &str) -> bool {
+    password.chars().count() > 7 && !password.chars().any(char::is_whitespace)
+}
+
+/// Quay's `validate_email`: `[^@]+@[^@]+\.[^@]+`.
+pub fn is_valid_email(email: &str) -> bool {
+    let Some((local, domain)) = email.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && !domain.contains('@')
+        && domain
+            .split_once('.')
+            .is_some_and(|(a, _)| !a.is_empty())
+        && domain.rsplit_once('.').is_some_and(|(_, tld)| !tld.is_empty())
+}
+
+pub struct Users {
+    store: Arc<dyn NamespaceStore>,
+    config: Arc<Config>,
+    authz: Authorizer,
+}
+
+impl Users {
+    pub fn new(store: Arc<dyn NamespaceStore>, config: Arc<Config>) -> Self {
+        let authz = Authorizer::new(&config);
+        Self {
+            store,
+            config,
+            authz,
+        }
+    }
+
+    /// The view of `user` that `caller` may see (Quay's `user_view`).
+    async fn details(&self, caller: &Caller, user: Namespace) -> DomainResult<UserDetails> {
+        let own = caller
+            .principal
+            .as_ref()
+            .filter(|p| p.user_id == user.id);
+        let is_admin_view = own.is_some() && self.authz.require_user_admin(caller).is_ok();
+        let organizations = match own.filter(|_| self.authz.require_user_read(caller).is_ok()) {
+            Some(p) => {
+                let mut orgs = Vec::new();
+                for (org, role) in self.store.user_organizations(user.id).await? {
+                    orgs.push(self.user_org(p, org, NamespaceGrant::Team(role)));
+                }
+                for name in &self.config.public_namespaces {
+                    if orgs.iter().any(|o| &o.org.username == name) {
+                        continue;
+                    }
+                    if let Some(ns) = self.store.find_namespace(name).await? {
+                        let grant = self.store.namespace_grant(ns.id, p.user_id).await?;
+                        orgs.push(self.user_org(p, ns, grant));
+                    }
+                }
+                Some(orgs)
+            }
+            None => None,
+        };
+        let super_user = caller
+            .principal
+            .as_ref()
+            .filter(|p| p.superuser)
+            .map(|p| p.user_id == user.id);
+        Ok(UserDetails {
+            user,
+            is_admin_view,
+            organizations,
+            super_user,
+        })
+    }
+
+    fn user_org(&self, p: &quay_core::Principal, org: Namespace, grant: NamespaceGrant) -> UserOrganization {
+        UserOrganization {
+            can_create_repo: self.authz.can_create_repo(p, grant),
+            is_org_admin: self.authz.namespace_role(p, grant) == Some(TeamRole::Admin),
+            public: self.config.public_namespaces.contains(&org.username),
+            org,
+        }
+    }
+}
+
+fn failed(msg: impl std::fmt::Display) -> DomainError {
+    DomainError::invalid(format!("Failed to initialize user: {msg}"))
+}
+
+#[async_trait]
+impl UserService for Users {
+    async fn initialize(&self, req: InitializeUser) -> DomainResult<InitializedUser> {
+        const NON_EMPTY: &str = "Cannot initialize user in a non-empty database";
+        if !self.config.feature_user_initialize {
+            return Err(DomainError::invalid(
+                "Cannot initialize user, FEATURE_USER_INITIALIZE is False",
+            ));
+        }
+        if self.store.has_namespaces().await? {
+            return Err(DomainError::invalid(NON_EMPTY));
+        }
+        if !is_valid_password(&req.password) {
+            return Err(failed(INVALID_PASSWORD_MESSAGE));
+        }
+        let email = req.email.filter(|e| !e.is_empty());
+        match &email {
+            Some(e) if !is_valid_email(e) => return Err(failed(format!("Invalid email address: {e}"))),
+            None if self.config.feature_mailing => return Err(failed("Invalid email address: None")),
+            _ => {}
+        }
+        if let Err(issue) = check_namespace(&req.username) {
+            return Err(failed(format!("Invalid namespace {}: {issue}", req.username)));
+        }
+        let password = req.password;
+        let password_hash = tokio::task::spawn_blocking(move || secret::hash_password(&password))
+            .await
+            .map_err(DomainError::internal)?
+            .map_err(DomainError::internal)?;
+        let now = Utc::now();
+        let minted = req.access_token.then(|| {
+            let scopes: ScopeSet = ScopeSet::all_oauth()
+                .iter()
+                .filter(|s| *s != Scope::SuperUser || self.config.feature_super_users)
+                .collect();
+            oauth::mint(scopes, now, oauth::USER_TOKEN_TTL_SECS)
+        });
+        let grant = minted.as_ref().map(|m| NewTokenGrant {
+            client_id: req.username.clone(),
+            application_name: "automation".into(),
+            application_description: "Application token generated via /api/v1/user/initialize".into(),
+            token_name: m.token_name.clone(),
+            token_code_digest: m.code_digest.clone(),
+            scope: m.scopes.to_string(),
+            expires_at: m.expires_at,
+        });
+        let new = NewUser {
+            username: req.username,
+            email,
+            password_hash,
+            verified: true,
+            tag_expiration_s: self.config.default_tag_expiration_seconds(),
+            created: now,
+        };
+        let log = NewLogEntry::new(
+            LogKind::UserCreate,
+            &Caller::anonymous(),
+            None,
+            json!({"username": new.username, "email": new.email}),
+        );
+        let user = match self.store.initialize_user(new, grant, log).await {
+            Err(DomainError::Conflict(_)) => return Err(DomainError::invalid(NON_EMPTY)),
+            other => other?,
+        };
+        Ok(InitializedUser {
+            user,
+            access_token: minted.map(|m| m.token),
+        })
+    }
+
+    async fn current_user(&self, caller: &Caller) -> DomainResult<UserDetails> {
+        let unauthenticated = || DomainError::Unauthenticated("Requires authentication".into());
+        let p = self.authz.require_user_read(caller).map_err(|_| unauthenticated())?;
+        let user = self
+            .store
+            .find_namespace(&p.username)
+            .await?
+            .filter(|u| !u.organization)
+            .ok_or_else(unauthenticated)?;
+        self.details(caller, user).await
+    }
+
+    async fn get_user(&self, caller: &Caller, username: &str) -> DomainResult<UserDetails> {
+        let user = self
+            .store
+            .find_namespace(username)
+            .await?
+            .filter(|u| !u.robot)
+            .ok_or(DomainError::NotFound)?;
+        self.details(caller, user).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn password_and_email_rules() {
+        assert!(is_valid_password("password"));
+        assert!(!is_valid_password("short"));
+        assert!(!is_valid_password("has space in it"));
+        assert!(is_valid_email("a@b.co"));
+        for bad in ["", "a", "a@b", "@b.c", "a@.c", "a@b.", "a@b@c.d"] {
+            assert!(!is_valid_email(bad), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,11 @@
+//! SeaORM entities, one per table of the initial migration. Joins and aggregates that
+//! sit on hot paths are written as SQL in the store modules instead.
+
+pub mod log_entry;
+pub mod namespace;
+pub mod oauth_access_token;
+pub mod oauth_application;
+pub mod repository;
+pub mod repository_permission;
+pub mod team;
+pub mod team_member;

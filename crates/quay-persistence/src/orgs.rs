@@ -1,0 +1,339 @@
+//! `NamespaceStore`.
+
+use async_trait::async_trait;
+use quay_auth::NamespaceGrant;
+use quay_core::role::TeamRole;
+use quay_core::{DomainError, DomainResult};
+use quay_logs::NewLogEntry;
+use quay_orgs::*;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, NotSet,
+    QueryFilter, QueryOrder, Set,
+};
+
+use crate::entity::{namespace, oauth_access_token, oauth_application, team, team_member};
+use crate::logs::insert_log;
+use crate::{db_err, Database, SqlStore};
+
+/// The user's standing in a namespace: its owner, or the highest role of their teams.
+pub(crate) async fn grant(
+    db: &Database,
+    conn: &impl ConnectionTrait,
+    namespace_id: i64,
+    user_id: i64,
+) -> DomainResult<NamespaceGrant> {
+    if namespace_id == user_id {
+        return Ok(NamespaceGrant::Owner);
+    }
+    #[derive(FromQueryResult)]
+    struct Row {
+        role: Option<i16>,
+    }
+    let stmt = db.stmt(
+        "SELECT MAX(t.role) AS role FROM team t JOIN team_member tm ON tm.team_id = t.id \
+         WHERE t.organization_id = ? AND tm.user_id = ?",
+        vec![namespace_id.into(), user_id.into()],
+    );
+    let role = match conn.query_one(stmt).await.map_err(db_err)? {
+        Some(row) => Row::from_query_result(&row, "").map_err(db_err)?.role,
+        None => None,
+    };
+    Ok(role
+        .and_then(TeamRole::from_code)
+        .map_or(NamespaceGrant::None, NamespaceGrant::Team))
+}
+
+fn to_domain(m: namespace::Model) -> Namespace {
+    Namespace {
+        id: m.id,
+        uuid: m.uuid,
+        username: m.username,
+        email: m.email,
+        verified: m.verified,
+        organization: m.organization,
+        robot: m.robot,
+        enabled: m.enabled,
+        invoice_email: m.invoice_email,
+        invoice_email_address: m.invoice_email_address,
+        tag_expiration_s: m.removed_tag_expiration_s,
+        given_name: m.given_name,
+        family_name: m.family_name,
+        company: m.company,
+        location: m.location,
+        stripe_id: m.stripe_id,
+        has_password: m.password_hash.is_some(),
+        creation_date: m.creation_date,
+    }
+}
+
+fn new_namespace(
+    username: String,
+    email: Option<String>,
+    password_hash: Option<String>,
+    organization: bool,
+    verified: bool,
+    tag_expiration_s: i64,
+    created: chrono::DateTime<chrono::Utc>,
+) -> namespace::ActiveModel {
+    namespace::ActiveModel {
+        id: NotSet,
+        uuid: Set(uuid::Uuid::new_v4().to_string()),
+        username: Set(username),
+        password_hash: Set(password_hash),
+        email: Set(email),
+        verified: Set(verified),
+        organization: Set(organization),
+        robot: Set(false),
+        enabled: Set(true),
+        invoice_email: Set(false),
+        invoice_email_address: Set(None),
+        removed_tag_expiration_s: Set(tag_expiration_s),
+        given_name: Set(None),
+        family_name: Set(None),
+        company: Set(None),
+        location: Set(None),
+        stripe_id: Set(None),
+        invalid_login_attempts: Set(0),
+        last_invalid_login: Set(None),
+        creation_date: Set(created),
+        last_accessed: Set(None),
+    }
+}
+
+#[async_trait]
+impl NamespaceStore for SqlStore {
+    async fn has_namespaces(&self) -> DomainResult<bool> {
+        let any = namespace::Entity::find().one(&self.db.conn).await.map_err(db_err)?;
+        Ok(any.is_some())
+    }
+
+    async fn find_namespace(&self, name: &str) -> DomainResult<Option<Namespace>> {
+        let found = namespace::Entity::find()
+            .filter(namespace::Column::Username.eq(name))
+            .one(&self.db.conn)
+            .await
+            .map_err(db_err)?;
+        Ok(found.map(to_domain))
+    }
+
+    async fn email_in_use(&self, email: &str) -> DomainResult<bool> {
+        let found = namespace::Entity::find()
+            .filter(namespace::Column::Email.eq(email))
+            .one(&self.db.conn)
+            .await
+            .map_err(db_err)?;
+        Ok(found.is_some())
+    }
+
+    async fn initialize_user(
+        &self,
+        user: NewUser,
+        grant: Option<NewTokenGrant>,
+        mut log: NewLogEntry,
+    ) -> DomainResult<Namespace> {
+        let txn = self.db.begin_write().await?;
+        // Checked again inside the transaction: two racing initializations make one user.
+        if namespace::Entity::find().one(&*txn).await.map_err(db_err)?.is_some() {
+            return Err(DomainError::Conflict("database is not empty".into()));
+        }
+        let created = new_namespace(
+            user.username,
+            user.email,
+            Some(user.password_hash),
+            false,
+            user.verified,
+            user.tag_expiration_s,
+            user.created,
+        )
+        .insert(&*txn)
+        .await
+        .map_err(db_err)?;
+        if let Some(g) = grant {
+            let app = oauth_application::ActiveModel {
+                id: NotSet,
+                client_id: Set(g.client_id),
+                secure_client_secret: Set(None),
+                organization_id: Set(created.id),
+                name: Set(g.application_name),
+                description: Set(g.application_description),
+                redirect_uri: Set(String::new()),
+                application_uri: Set(String::new()),
+                avatar_email: Set(None),
+            }
+            .insert(&*txn)
+            .await
+            .map_err(db_err)?;
+            oauth_access_token::ActiveModel {
+                id: NotSet,
+                uuid: Set(uuid::Uuid::new_v4().to_string()),
+                application_id: Set(app.id),
+                authorized_user_id: Set(created.id),
+                scope: Set(g.scope),
+                token_name: Set(g.token_name),
+                token_code_digest: Set(g.token_code_digest),
+                token_type: Set("token".into()),
+                expires_at: Set(g.expires_at),
+                data: Set(None),
+            }
+            .insert(&*txn)
+            .await
+            .map_err(db_err)?;
+        }
+        log.account_id = Some(created.id);
+        log.performer_id = Some(created.id);
+        insert_log(&*txn, log).await?;
+        txn.commit().await?;
+        Ok(to_domain(created))
+    }
+
+    async fn create_organization(&self, org: NewOrganization, mut log: NewLogEntry) -> DomainResult<Namespace> {
+        let txn = self.db.begin_write().await?;
+        let created = new_namespace(org.name, org.email, None, true, false, org.tag_expiration_s, org.created)
+            .insert(&*txn)
+            .await
+            .map_err(db_err)?;
+        let owners = team::ActiveModel {
+            id: NotSet,
+            organization_id: Set(created.id),
+            name: Set("owners".into()),
+            role: Set(TeamRole::Admin.code()),
+            description: Set(String::new()),
+        }
+        .insert(&*txn)
+        .await
+        .map_err(db_err)?;
+        team_member::ActiveModel {
+            id: NotSet,
+            user_id: Set(org.creator_id),
+            team_id: Set(owners.id),
+        }
+        .insert(&*txn)
+        .await
+        .map_err(db_err)?;
+        log.account_id = Some(created.id);
+        insert_log(&*txn, log).await?;
+        txn.commit().await?;
+        Ok(to_domain(created))
+    }
+
+    async fn update_namespace(
+        &self,
+        id: i64,
+        changes: NamespaceChanges,
+        logs: Vec<NewLogEntry>,
+    ) -> DomainResult<Namespace> {
+        let txn = self.db.begin_write().await?;
+        let mut update = namespace::Entity::update_many().filter(namespace::Column::Id.eq(id));
+        if let Some(email) = changes.email {
+            // A new address is unverified, as in Quay's `update_email`.
+            update = update
+                .col_expr(namespace::Column::Email, Expr::value(email))
+                .col_expr(namespace::Column::Verified, Expr::value(false));
+        }
+        if let Some(v) = changes.invoice_email {
+            update = update.col_expr(namespace::Column::InvoiceEmail, Expr::value(v));
+        }
+        if let Some(v) = changes.invoice_email_address {
+            update = update.col_expr(namespace::Column::InvoiceEmailAddress, Expr::value(v));
+        }
+        if let Some(v) = changes.tag_expiration_s {
+            update = update.col_expr(namespace::Column::RemovedTagExpirationS, Expr::value(v));
+        }
+        update.exec(&*txn).await.map_err(db_err)?;
+        for log in logs {
+            insert_log(&*txn, log).await?;
+        }
+        let row = namespace::Entity::find_by_id(id)
+            .one(&*txn)
+            .await
+            .map_err(db_err)?
+            .ok_or(DomainError::NotFound)?;
+        txn.commit().await?;
+        Ok(to_domain(row))
+    }
+
+    async fn delete_namespace(&self, id: i64, log: NewLogEntry) -> DomainResult<()> {
+        let txn = self.db.begin_write().await?;
+        insert_log(&*txn, log).await?;
+        // Foreign keys cascade to teams, members, repositories, permissions, stars,
+        // applications and tokens.
+        let result = namespace::Entity::delete_by_id(id).exec(&*txn).await.map_err(db_err)?;
+        if result.rows_affected == 0 {
+            return Err(DomainError::NotFound);
+        }
+        txn.commit().await
+    }
+
+    async fn teams(&self, org_id: i64, viewer: Option<i64>) -> DomainResult<Vec<TeamSummary>> {
+        #[derive(FromQueryResult)]
+        struct Row {
+            id: i64,
+            name: String,
+            description: String,
+            role: i16,
+            member_count: i64,
+            repo_count: i64,
+            viewer_is_member: bool,
+        }
+        let stmt = self.db.stmt(
+            "SELECT t.id, t.name, t.description, t.role, \
+             (SELECT COUNT(*) FROM team_member tm WHERE tm.team_id = t.id) AS member_count, \
+             (SELECT COUNT(*) FROM repository_permission p WHERE p.team_id = t.id) AS repo_count, \
+             EXISTS(SELECT 1 FROM team_member tm WHERE tm.team_id = t.id AND tm.user_id = ?) AS viewer_is_member \
+             FROM team t WHERE t.organization_id = ? ORDER BY t.id",
+            vec![viewer.unwrap_or(-1).into(), org_id.into()],
+        );
+        let rows = self.db.conn.query_all(stmt).await.map_err(db_err)?;
+        rows.iter()
+            .map(|row| {
+                let r = Row::from_query_result(row, "").map_err(db_err)?;
+                Ok(TeamSummary {
+                    role: TeamRole::from_code(r.role)
+                        .ok_or_else(|| DomainError::Internal(format!("team {}: bad role", r.id)))?,
+                    id: r.id,
+                    name: r.name,
+                    description: r.description,
+                    member_count: r.member_count,
+                    repo_count: r.repo_count,
+                    viewer_is_member: r.viewer_is_member,
+                })
+            })
+            .collect()
+    }
+
+    async fn namespace_grant(&self, namespace_id: i64, user_id: i64) -> DomainResult<NamespaceGrant> {
+        grant(&self.db, &self.db.conn, namespace_id, user_id).await
+    }
+
+    async fn user_organizations(&self, user_id: i64) -> DomainResult<Vec<(Namespace, TeamRole)>> {
+        #[derive(FromQueryResult)]
+        struct Row {
+            org_id: i64,
+            role: i16,
+        }
+        let stmt = self.db.stmt(
+            "SELECT t.organization_id AS org_id, MAX(t.role) AS role FROM team t \
+             JOIN team_member tm ON tm.team_id = t.id WHERE tm.user_id = ? GROUP BY t.organization_id",
+            vec![user_id.into()],
+        );
+        let rows = self.db.conn.query_all(stmt).await.map_err(db_err)?;
+        let mut roles = std::collections::HashMap::new();
+        for row in &rows {
+            let r = Row::from_query_result(row, "").map_err(db_err)?;
+            if let Some(role) = TeamRole::from_code(r.role) {
+                roles.insert(r.org_id, role);
+            }
+        }
+        let orgs = namespace::Entity::find()
+            .filter(namespace::Column::Id.is_in(roles.keys().copied()))
+            .order_by_asc(namespace::Column::Username)
+            .all(&self.db.conn)
+            .await
+            .map_err(db_err)?;
+        Ok(orgs
+            .into_iter()
+            .filter_map(|o| roles.get(&o.id).map(|r| (to_domain(o), *r)))
+            .collect())
+    }
+}
