@@ -68,6 +68,21 @@ impl Scope {
         }
     }
 
+    /// Quay's description of what a token with this scope can do.
+    pub fn description(self) -> &'static str {
+        match self {
+            Scope::RepoRead => "This application will be able to view and pull all repositories visible to the granting user or robot account",
+            Scope::RepoWrite => "This application will be able to view, push and pull to all repositories to which the granting user or robot account has write access",
+            Scope::RepoAdmin => "This application will have administrator access to all repositories to which the granting user or robot account has access",
+            Scope::RepoCreate => "This application will be able to create repositories in to any namespaces that the granting user or robot account is allowed to create repositories",
+            Scope::UserRead => "This application will be able to read user information such as username and email address.",
+            Scope::UserAdmin => "This application will be able to administer your account including creating robots and granting them permissions to your repositories. You should have absolute trust in the requesting application before granting this permission.",
+            Scope::OrgAdmin => "This application will be able to administer your organizations including creating robots, creating teams, adjusting team membership, and changing billing settings. You should have absolute trust in the requesting application before granting this permission.",
+            Scope::SuperUser => "This application will be able to administer your installation including managing users, managing organizations and other features found in the superuser panel. You should have absolute trust in the requesting application before granting this permission.",
+            Scope::DirectLogin => "This scope should not be available to OAuth applications. Never approve a request for this scope!",
+        }
+    }
+
     fn bit(self) -> u16 {
         1 << (self as u16)
     }

@@ -1,1 +1,142 @@
-//! placeholder
+//! The actix-web shell around the domain services.
+//!
+//! [`app`] builds the whole HTTP surface: the `/api/v1` route table ([`routes`]), Quay's
+//! `/api/v1/user/initialize`, the health endpoints, a JSON 404 for anything else, and one
+//! middleware that renders every [`error::ApiError`] as Quay's error body (with the
+//! absolute `type` URL from the configuration) and enforces `REGISTRY_STATE: readonly`.
+//! Handlers only parse, call a service and render a view; services decide access.
+
+pub mod error;
+mod extract;
+mod handlers;
+pub mod routes;
+mod schemas;
+mod views;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Service, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::http::{Method, StatusCode};
+use actix_web::web::{self, Data};
+use actix_web::{App, HttpResponse};
+use quay_auth::Authenticator;
+use quay_core::config::Config;
+use quay_core::page::PageTokens;
+use quay_orgs::{OrgService, Organizations, UserService, Users};
+use quay_persistence::{Database, SqlStore};
+use quay_repos::{RepoService, Repositories};
+use serde_json::json;
+
+use crate::error::{ApiError, ApiResult};
+
+pub use handlers::discovery::document as discovery_document;
+
+/// Everything a request handler may need, shared by all workers.
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub authenticator: Authenticator,
+    pub repos: Arc<dyn RepoService>,
+    pub orgs: Arc<dyn OrgService>,
+    pub users: Arc<dyn UserService>,
+    pub page_tokens: PageTokens,
+    pub db: Database,
+    /// Where local data lives (checked by the health endpoint); `None` when unknown.
+    pub data_dir: Option<PathBuf>,
+}
+
+impl AppState {
+    /// Wires the services on one database. `secret` signs page tokens.
+    pub fn new(config: Config, db: Database, secret: &[u8], data_dir: Option<PathBuf>) -> Self {
+        let config = Arc::new(config);
+        let store = Arc::new(SqlStore::new(db.clone()));
+        AppState {
+            authenticator: Authenticator::new(store.clone(), config.clone()),
+            repos: Arc::new(Repositories::new(store.clone(), config.clone())),
+            orgs: Arc::new(Organizations::new(store.clone(), config.clone())),
+            users: Arc::new(Users::new(store, config.clone())),
+            page_tokens: PageTokens::new(secret.to_vec()),
+            config,
+            db,
+            data_dir,
+        }
+    }
+}
+
+const READONLY_MESSAGE: &str =
+    "System is currently read-only. Pulls will succeed but all write operations are currently suspended.";
+
+/// The application: routes, fallbacks and the error/readonly middleware.
+pub fn app(
+    state: Data<AppState>,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let config = state.config.clone();
+    App::new()
+        .app_data(state)
+        .app_data(web::JsonConfig::default())
+        .wrap_fn(|req, srv| {
+            let state = req.app_data::<Data<AppState>>().cloned();
+            let readonly_write = state.as_ref().is_some_and(|s| s.config.is_readonly())
+                && req.path().starts_with("/api/")
+                && !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+            let fut = (!readonly_write).then(|| srv.call(req));
+            async move {
+                let base = state.map(|s| s.config.base_url()).unwrap_or_default();
+                let Some(fut) = fut else {
+                    return Err(actix_web::error::InternalError::from_response(
+                        "read-only",
+                        HttpResponse::ServiceUnavailable()
+                            .json(json!({"message": READONLY_MESSAGE, "is_readonly": true})),
+                    )
+                    .into());
+                };
+                let res = fut.await?;
+                let err = res.response().extensions().get::<ApiError>().cloned();
+                Ok(match err {
+                    Some(err) => {
+                        let (req, _) = res.into_parts();
+                        let body = HttpResponse::build(err.status).json(err.body(&base));
+                        ServiceResponse::new(req, body).map_into_boxed_body()
+                    }
+                    None => res.map_into_boxed_body(),
+                })
+            }
+        })
+        .configure(|cfg| routes::register(cfg, &config))
+        .route("/api/v1/user/initialize", {
+            if config.feature_user_initialize {
+                web::post().to(handlers::user::initialize)
+            } else {
+                web::route().to(not_found)
+            }
+        })
+        .route("/health", web::get().to(handlers::web::instance))
+        .route("/health/instance", web::get().to(handlers::web::instance))
+        .route("/health/endtoend", web::get().to(handlers::web::endtoend))
+        .default_service(web::to(not_found))
+}
+
+/// Unknown routes: Quay's not-found error body (Werkzeug's wording in `detail`).
+async fn not_found() -> ApiResult {
+    Err(ApiError::not_found(
+        "The requested URL was not found on the server. If you entered the URL manually please check your spelling and try again.",
+    ))
+}
+
+/// A known path with a method it does not have.
+async fn method_not_allowed() -> ApiResult {
+    Err(ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "invalid_request",
+        "The method is not allowed for the requested URL.",
+    ))
+}

@@ -1,7 +1,7 @@
 //! `RepoStore`.
 
 use async_trait::async_trait;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use quay_auth::NamespaceGrant;
 use quay_core::names::RepositoryName;
 use quay_core::role::{RepositoryKind, RepositoryState, Role, TeamRole, Visibility};
@@ -365,5 +365,21 @@ impl RepoStore for SqlStore {
             None
         };
         Ok(RepositoryPage { items, next_after_id })
+    }
+
+    async fn action_counts(&self, repository_id: i64, since: NaiveDate) -> DomainResult<Vec<(NaiveDate, i64)>> {
+        #[derive(FromQueryResult)]
+        struct Row {
+            date: NaiveDate,
+            count: i64,
+        }
+        let stmt = self.db.stmt(
+            "SELECT date, count FROM repository_action_count WHERE repository_id = ? AND date >= ? ORDER BY date",
+            vec![repository_id.into(), since.into()],
+        );
+        let rows = self.db.conn.query_all(stmt).await.map_err(db_err)?;
+        rows.iter()
+            .map(|row| Row::from_query_result(row, "").map(|r| (r.date, r.count)).map_err(db_err))
+            .collect()
     }
 }

@@ -10,6 +10,7 @@ mod model;
 mod service;
 
 use async_trait::async_trait;
+use chrono::NaiveDate;
 use quay_auth::NamespaceGrant;
 use quay_core::names::RepositoryName;
 use quay_core::role::{RepositoryKind, Visibility};
@@ -17,7 +18,7 @@ use quay_core::{Caller, DomainResult};
 use quay_logs::NewLogEntry;
 
 pub use model::*;
-pub use service::Repositories;
+pub use service::{Repositories, STATS_DAYS};
 
 /// A namespace as repository creation sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,6 +73,9 @@ pub trait RepoStore: Send + Sync {
     async fn delete_repository(&self, id: i64, log: NewLogEntry) -> DomainResult<()>;
 
     async fn list_repositories(&self, query: &RepositoryQuery) -> DomainResult<RepositoryPage>;
+
+    /// Pull and push counts per day since `since`, oldest first.
+    async fn action_counts(&self, repository_id: i64, since: NaiveDate) -> DomainResult<Vec<(NaiveDate, i64)>>;
 }
 
 /// What `POST /api/v1/repository` asks for.
@@ -107,10 +111,13 @@ pub trait RepoService: Send + Sync {
         req: CreateRepository,
     ) -> DomainResult<Repository>;
 
+    /// The repository as the caller sees it; with `include_stats`, its daily action
+    /// counts over the last three months too.
     async fn get_repository(
         &self,
         caller: &Caller,
         name: &RepositoryName,
+        include_stats: bool,
     ) -> DomainResult<RepositoryDetails>;
 
     async fn list_repositories(

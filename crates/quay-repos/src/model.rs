@@ -88,4 +88,6 @@ pub struct RepositoryDetails {
     pub can_write: bool,
     pub can_admin: bool,
     pub starred: bool,
+    /// Daily action counts, when asked for.
+    pub action_counts: Option<Vec<(chrono::NaiveDate, i64)>>,
 }

@@ -14,6 +14,9 @@ use serde_json::json;
 
 use crate::*;
 
+/// How far back `includeStats` looks (Quay: three months).
+pub const STATS_DAYS: i64 = 92;
+
 pub struct Repositories {
     store: Arc<dyn RepoStore>,
     config: Arc<Config>,
@@ -113,8 +116,15 @@ impl RepoService for Repositories {
         &self,
         caller: &Caller,
         name: &RepositoryName,
+        include_stats: bool,
     ) -> DomainResult<RepositoryDetails> {
         let (repository, access) = self.authorized(caller, name, Role::Read).await?;
+        let action_counts = if include_stats {
+            let since = (Utc::now() - chrono::Duration::days(STATS_DAYS)).date_naive();
+            Some(self.store.action_counts(repository.id, since).await?)
+        } else {
+            None
+        };
         let role = caller
             .principal
             .as_ref()
@@ -124,6 +134,7 @@ impl RepoService for Repositories {
             can_write: role >= Some(Role::Write),
             can_admin: role >= Some(Role::Admin),
             starred: access.starred,
+            action_counts,
         })
     }
 

@@ -141,6 +141,10 @@ impl RepoStore for FakeStore {
             .collect();
         Ok(RepositoryPage { items, next_after_id: None })
     }
+
+    async fn action_counts(&self, _: i64, _: chrono::NaiveDate) -> DomainResult<Vec<(chrono::NaiveDate, i64)>> {
+        Ok(vec![])
+    }
 }
 
 const DEVTABLE: i64 = 1;
@@ -207,7 +211,7 @@ async fn creator_team_members_create_in_orgs_and_become_admins() {
     let dev = user(DEVTABLE, "devtable", ALL);
     let repo = svc.create_repository(&dev, create(Some("buynlarge"), "orgrepo", Visibility::Private)).await.unwrap();
     assert_eq!(store.state.lock().unwrap().direct, vec![(repo.id, DEVTABLE, Role::Admin)]);
-    let details = svc.get_repository(&dev, &RepositoryName::new("buynlarge", "orgrepo")).await.unwrap();
+    let details = svc.get_repository(&dev, &RepositoryName::new("buynlarge", "orgrepo"), false).await.unwrap();
     assert!(details.can_admin);
 }
 
@@ -258,16 +262,16 @@ async fn reads_check_permission_before_existence() {
     let missing = RepositoryName::new("devtable", "missing");
     let public = RepositoryName::new("devtable", "public");
 
-    assert_eq!(svc.get_repository(&outsider, &private).await, Err(DomainError::Forbidden));
-    assert_eq!(svc.get_repository(&outsider, &missing).await, Err(DomainError::Forbidden));
-    assert_eq!(svc.get_repository(&dev, &missing).await, Err(DomainError::NotFound));
+    assert_eq!(svc.get_repository(&outsider, &private, false).await, Err(DomainError::Forbidden));
+    assert_eq!(svc.get_repository(&outsider, &missing, false).await, Err(DomainError::Forbidden));
+    assert_eq!(svc.get_repository(&dev, &missing, false).await, Err(DomainError::NotFound));
     assert!(matches!(
-        svc.get_repository(&Caller::anonymous(), &private).await,
+        svc.get_repository(&Caller::anonymous(), &private, false).await,
         Err(DomainError::Unauthenticated(_))
     ));
-    let seen = svc.get_repository(&Caller::anonymous(), &public).await.unwrap();
+    let seen = svc.get_repository(&Caller::anonymous(), &public, false).await.unwrap();
     assert!(!seen.can_write && !seen.can_admin);
-    let mine = svc.get_repository(&user(DEVTABLE, "devtable", "repo:read"), &private).await.unwrap();
+    let mine = svc.get_repository(&user(DEVTABLE, "devtable", "repo:read"), &private, false).await.unwrap();
     assert!(!mine.can_write, "scopes cap can_write");
 }
 
@@ -293,7 +297,7 @@ async fn writes_need_their_role_and_log() {
     );
     let visibility_log = store.state.lock().unwrap().logs[2].metadata.clone();
     assert_eq!(visibility_log, json!({"repo": "r", "namespace": "devtable", "visibility": "private"}));
-    assert_eq!(svc.get_repository(&dev, &r).await, Err(DomainError::NotFound));
+    assert_eq!(svc.get_repository(&dev, &r, false).await, Err(DomainError::NotFound));
 }
 
 #[tokio::test]

@@ -1,0 +1,164 @@
+//! Request extractors: who is calling, the JSON body checked against the endpoint's
+//! schema, and Quay's query-argument parsing.
+
+use std::collections::HashMap;
+
+use actix_web::dev::Payload;
+use actix_web::http::header::AUTHORIZATION;
+use actix_web::web::{Bytes, Data};
+use actix_web::{FromRequest, HttpRequest};
+use chrono::Utc;
+use futures_util::future::LocalBoxFuture;
+use quay_core::Caller as CallerCtx;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::error::ApiError;
+use crate::AppState;
+
+/// The caller of an endpoint that anonymous users may use when
+/// `FEATURE_ANONYMOUS_ACCESS` is on (the default for Quay's API resources).
+pub struct Caller(pub CallerCtx);
+
+/// The caller of an `@anon_allowed` endpoint: anonymous users are always let in.
+pub struct AnyCaller(pub CallerCtx);
+
+/// The token from `Authorization: Bearer <token>` (scheme case-insensitive, exactly two
+/// parts, as Quay parses it).
+fn bearer(req: &HttpRequest) -> Option<String> {
+    let value = req.headers().get(AUTHORIZATION)?.to_str().ok()?;
+    let mut parts = value.split_whitespace();
+    let (scheme, token) = (parts.next()?, parts.next()?);
+    (parts.next().is_none() && scheme.eq_ignore_ascii_case("bearer")).then(|| token.to_string())
+}
+
+async fn authenticate(req: HttpRequest) -> Result<CallerCtx, ApiError> {
+    let state = req
+        .app_data::<Data<AppState>>()
+        .expect("AppState is registered")
+        .clone();
+    let ip = req.connection_info().realip_remote_addr().map(String::from);
+    let principal = match bearer(&req) {
+        Some(token) => state.authenticator.authenticate_bearer(&token, Utc::now()).await?,
+        None => None,
+    };
+    Ok(CallerCtx { principal, ip })
+}
+
+impl FromRequest for AnyCaller {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move { authenticate(req).await.map(AnyCaller) })
+    }
+}
+
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let caller = authenticate(req.clone()).await?;
+            let anonymous_ok = req
+                .app_data::<Data<AppState>>()
+                .is_some_and(|s| s.config.feature_anonymous_access);
+            if caller.principal.is_none() && !anonymous_ok {
+                return Err(ApiError::unauthenticated("Anonymous access is not allowed"));
+            }
+            Ok(Caller(caller))
+        })
+    }
+}
+
+/// Parses a request body: JSON, validated against `schema` with Quay's messages, then
+/// decoded into `T`. Any content type is accepted as long as the body is JSON.
+pub fn json_body<T: DeserializeOwned>(body: &Bytes, schema: &Value) -> Result<T, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::invalid_request("Missing JSON body"));
+    }
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|e| ApiError::invalid_request(format!("Invalid JSON body: {e}")))?;
+    if value.is_null() {
+        return Err(ApiError::invalid_request("Missing JSON body"));
+    }
+    quay_core::schema::validate(&value, schema).map_err(ApiError::invalid_request)?;
+    serde_json::from_value(value).map_err(|e| ApiError::invalid_request(e.to_string()))
+}
+
+/// Query arguments, parsed as Quay's `reqparse` does: unknown ones ignored, booleans
+/// "truthy" unless one of `false`, `False`, `FALSE`, `0`, `null` or empty.
+pub struct QueryArgs(HashMap<String, String>);
+
+impl QueryArgs {
+    pub fn parse(req: &HttpRequest) -> Self {
+        let pairs = actix_web::web::Query::<Vec<(String, String)>>::from_query(req.query_string())
+            .map(|q| q.into_inner())
+            .unwrap_or_default();
+        // The first occurrence wins, as Flask's `request.args.get`.
+        let mut map = HashMap::new();
+        for (k, v) in pairs {
+            map.entry(k).or_insert(v);
+        }
+        QueryArgs(map)
+    }
+
+    pub fn flag(&self, name: &str, default: bool) -> bool {
+        match self.0.get(name) {
+            None => default,
+            Some(v) => !matches!(v.as_str(), "false" | "False" | "FALSE" | "0" | "null" | ""),
+        }
+    }
+
+    pub fn string(&self, name: &str) -> Option<&str> {
+        self.0.get(name).map(String::as_str)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::test::TestRequest;
+    use serde_json::json;
+
+    #[test]
+    fn bearer_parsing() {
+        let req = TestRequest::default().insert_header((AUTHORIZATION, "bearer abc")).to_http_request();
+        assert_eq!(bearer(&req).as_deref(), Some("abc"));
+        let req = TestRequest::default().insert_header((AUTHORIZATION, "Basic abc")).to_http_request();
+        assert_eq!(bearer(&req), None);
+        let req = TestRequest::default().insert_header((AUTHORIZATION, "Bearer a b")).to_http_request();
+        assert_eq!(bearer(&req), None);
+    }
+
+    #[test]
+    fn query_flags_are_truthy() {
+        let req = TestRequest::with_uri("/x?public=true&starred=0&a=&b=False&namespace=n&namespace=m").to_http_request();
+        let q = QueryArgs::parse(&req);
+        assert!(q.flag("public", false));
+        assert!(!q.flag("starred", true));
+        assert!(!q.flag("a", true) && !q.flag("b", true));
+        assert!(q.flag("missing", true));
+        assert_eq!(q.string("namespace"), Some("n"));
+    }
+
+    #[test]
+    fn bodies() {
+        let schema = json!({"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}});
+        #[derive(serde::Deserialize)]
+        struct B {
+            name: String,
+        }
+        let ok: B = json_body(&Bytes::from_static(b"{\"name\": \"x\"}"), &schema).unwrap();
+        assert_eq!(ok.name, "x");
+        let err = |b: &'static [u8]| json_body::<B>(&Bytes::from_static(b), &schema).unwrap_err().detail;
+        assert_eq!(err(b""), "Missing JSON body");
+        assert_eq!(err(b"null"), "Missing JSON body");
+        assert!(err(b"{nope").starts_with("Invalid JSON body: "));
+        assert_eq!(err(b"{}"), "'name' is a required property");
+        assert_eq!(err(b"{\"name\": 1}"), "1 is not of type 'string'");
+    }
+}

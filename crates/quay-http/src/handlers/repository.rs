@@ -1,0 +1,159 @@
+//! `endpoints/api/repository.py`: create, list, get, update, delete, change visibility.
+
+use actix_web::http::StatusCode;
+use actix_web::web::{Bytes, Data, Path};
+use actix_web::{HttpRequest, HttpResponse};
+use chrono::{Duration, NaiveDate, Utc};
+use quay_core::names::RepositoryName;
+use quay_core::role::{RepositoryKind, Visibility};
+use quay_repos::{CreateRepository, ListRepositories, STATS_DAYS};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{json_body, Caller, QueryArgs};
+use crate::views::{DailyCount, ListOptions, RepositoryList, RepositoryListItemView, RepositoryView};
+use crate::{schemas, AppState};
+
+/// The `{repository}` path segment as a repository name.
+fn repository_name(path: &str) -> ApiResult<RepositoryName> {
+    RepositoryName::parse_path(path, None).ok_or_else(|| ApiError::not_found("Not Found"))
+}
+
+#[derive(Deserialize)]
+struct NewRepo {
+    repository: String,
+    visibility: String,
+    namespace: Option<String>,
+    description: String,
+    repo_kind: Option<String>,
+}
+
+pub async fn create_repo(state: Data<AppState>, Caller(caller): Caller, body: Bytes) -> ApiResult {
+    let req: NewRepo = json_body(&body, &schemas::new_repo())?;
+    let create = CreateRepository {
+        namespace: req.namespace,
+        name: req.repository,
+        // Both are enums in the schema, so these parse.
+        visibility: Visibility::parse(&req.visibility).unwrap_or(Visibility::Private),
+        description: req.description,
+        kind: req.repo_kind.as_deref().and_then(RepositoryKind::parse).unwrap_or(RepositoryKind::Image),
+    };
+    let repo = state.repos.create_repository(&caller, create).await?;
+    Ok(HttpResponse::Created().json(json!({
+        "namespace": repo.namespace,
+        "name": repo.name,
+        "kind": repo.kind.as_str(),
+    })))
+}
+
+/// The position a `next_page` token of the repository list carries.
+#[derive(serde::Serialize, Deserialize)]
+struct RepoPagePosition {
+    after_id: i64,
+}
+
+pub async fn list_repos(state: Data<AppState>, Caller(caller): Caller, req: HttpRequest) -> ApiResult {
+    let q = QueryArgs::parse(&req);
+    let kind_name = q.string("repo_kind").unwrap_or("image").to_string();
+    let kind = RepositoryKind::parse(&kind_name)
+        .ok_or_else(|| ApiError::invalid_request("Unknown repository kind"))?;
+    let now = Utc::now().timestamp();
+    let after_id = q
+        .string("next_page")
+        .and_then(|t| state.page_tokens.decode::<RepoPagePosition>(t, now))
+        .map(|p| p.after_id);
+    let list = ListRepositories {
+        namespace: q.string("namespace").filter(|n| !n.is_empty()).map(String::from),
+        public: q.flag("public", false),
+        starred: q.flag("starred", false),
+        kind,
+        after_id,
+    };
+    let page = state.repos.list_repositories(&caller, list).await?;
+    let options = ListOptions {
+        kind: &kind_name,
+        last_modified: q.flag("last_modified", false),
+        popularity: q.flag("popularity", false),
+        authenticated: caller.is_authenticated(),
+    };
+    let next_page = page
+        .next_after_id
+        .map(|after_id| state.page_tokens.encode(&RepoPagePosition { after_id }, now));
+    Ok(HttpResponse::Ok().json(RepositoryList {
+        repositories: page.items.into_iter().map(|i| RepositoryListItemView::new(i, &options)).collect(),
+        next_page,
+    }))
+}
+
+/// Quay's `stats`: the recorded days first, then a zero for each other day of the last
+/// three months, newest first.
+fn stats(counts: Vec<(NaiveDate, i64)>) -> Vec<DailyCount> {
+    let today = Utc::now().date_naive();
+    let mut out: Vec<DailyCount> = counts
+        .iter()
+        .map(|(date, count)| DailyCount { date: date.to_string(), count: *count })
+        .collect();
+    for day in 1..STATS_DAYS {
+        let date = today - Duration::days(day);
+        if !counts.iter().any(|(d, _)| *d == date) {
+            out.push(DailyCount { date: date.to_string(), count: 0 });
+        }
+    }
+    out
+}
+
+pub async fn get_repo(
+    state: Data<AppState>,
+    Caller(caller): Caller,
+    path: Path<String>,
+    req: HttpRequest,
+) -> ApiResult {
+    let name = repository_name(&path)?;
+    let q = QueryArgs::parse(&req);
+    let include_stats = q.flag("includeStats", false);
+    let mut details = state.repos.get_repository(&caller, &name, include_stats).await?;
+    let stats = details.action_counts.take().map(stats);
+    Ok(HttpResponse::Ok().json(RepositoryView::new(details, q.flag("includeTags", true), stats)))
+}
+
+#[derive(Deserialize)]
+struct RepoUpdate {
+    description: String,
+}
+
+pub async fn update_repo(
+    state: Data<AppState>,
+    Caller(caller): Caller,
+    path: Path<String>,
+    body: Bytes,
+) -> ApiResult {
+    let name = repository_name(&path)?;
+    let req: RepoUpdate = json_body(&body, &schemas::repo_update())?;
+    state.repos.set_description(&caller, &name, req.description).await?;
+    Ok(HttpResponse::Ok().json(json!({"success": true})))
+}
+
+pub async fn delete_repo(state: Data<AppState>, Caller(caller): Caller, path: Path<String>) -> ApiResult {
+    let name = repository_name(&path)?;
+    state.repos.delete_repository(&caller, &name).await?;
+    Ok(HttpResponse::build(StatusCode::NO_CONTENT).finish())
+}
+
+#[derive(Deserialize)]
+struct ChangeVisibility {
+    visibility: String,
+}
+
+pub async fn change_visibility(
+    state: Data<AppState>,
+    Caller(caller): Caller,
+    path: Path<String>,
+    body: Bytes,
+) -> ApiResult {
+    let name = repository_name(&path)?;
+    let req: ChangeVisibility = json_body(&body, &schemas::change_visibility())?;
+    let visibility = Visibility::parse(&req.visibility).unwrap_or(Visibility::Private);
+    state.repos.set_visibility(&caller, &name, visibility).await?;
+    Ok(HttpResponse::Ok().json(json!({"success": true})))
+}

@@ -1,0 +1,196 @@
+//! The `/api/v1` route table: the single source of what is registered and of what the
+//! discovery document lists. An endpoint that is not built is not in the table, so it is
+//! neither served nor advertised.
+
+use actix_web::http::Method;
+use actix_web::web::{self, ServiceConfig};
+use actix_web::Route;
+use quay_core::config::Config;
+use quay_core::scope::Scope;
+use serde_json::Value;
+
+use crate::handlers::{discovery, organization, repository, user};
+use crate::schemas;
+
+/// A query argument as discovery documents it.
+#[derive(Debug, Clone, Copy)]
+pub struct QueryParam {
+    pub name: &'static str,
+    pub help: &'static str,
+    /// `boolean`, `string` or `integer`.
+    pub kind: &'static str,
+}
+
+/// One operation of the API.
+#[derive(Clone)]
+pub struct Endpoint {
+    pub method: Method,
+    /// In OpenAPI form, e.g. `/api/v1/repository/{repository}`.
+    pub path: &'static str,
+    pub nickname: &'static str,
+    /// The module (discovery tag) the operation belongs to in Quay.
+    pub tag: &'static str,
+    pub summary: &'static str,
+    pub scope: Option<Scope>,
+    pub internal: bool,
+    pub query: &'static [QueryParam],
+    /// Request body schema: its name and the schema.
+    pub body: Option<(&'static str, fn() -> Value)>,
+    pub route: fn() -> Route,
+}
+
+/// Path parameters and their descriptions, as Quay documents them.
+pub const PATH_PARAMS: &[(&str, &str)] = &[
+    ("repository", "The full path of the repository. e.g. namespace/name"),
+    ("orgname", "The name of the organization"),
+    ("username", ""),
+];
+
+/// Module descriptions (discovery `tags`).
+pub const TAGS: &[(&str, &str)] = &[
+    ("discovery", "API discovery information."),
+    ("organization", "Manage organizations, members and OAuth applications."),
+    ("repository", "List, create and manage repositories."),
+    ("user", "Manage the current user."),
+];
+
+const REPO_LIST_QUERY: &[QueryParam] = &[
+    QueryParam { name: "next_page", help: "The page token for the next page", kind: "string" },
+    QueryParam { name: "repo_kind", help: "The kind of repositories to return", kind: "string" },
+    QueryParam { name: "popularity", help: "Whether to include the repository's popularity metric.", kind: "boolean" },
+    QueryParam { name: "last_modified", help: "Whether to include when the repository was last modified.", kind: "boolean" },
+    QueryParam { name: "public", help: "Adds any repositories visible to the user by virtue of being public", kind: "boolean" },
+    QueryParam { name: "starred", help: "Filters the repositories returned to those starred by the user", kind: "boolean" },
+    QueryParam { name: "namespace", help: "Filters the repositories returned to this namespace", kind: "string" },
+];
+
+const REPO_GET_QUERY: &[QueryParam] = &[
+    QueryParam { name: "includeTags", help: "Whether to include repository tags", kind: "boolean" },
+    QueryParam { name: "includeStats", help: "Whether to include action statistics", kind: "boolean" },
+];
+
+const DISCOVERY_QUERY: &[QueryParam] = &[QueryParam {
+    name: "internal",
+    help: "Whether to include internal APIs.",
+    kind: "boolean",
+}];
+
+fn ep(
+    method: Method,
+    path: &'static str,
+    nickname: &'static str,
+    tag: &'static str,
+    summary: &'static str,
+    scope: Option<Scope>,
+    route: fn() -> Route,
+) -> Endpoint {
+    Endpoint {
+        method,
+        path,
+        nickname,
+        tag,
+        summary,
+        scope,
+        internal: false,
+        query: &[],
+        body: None,
+        route,
+    }
+}
+
+impl Endpoint {
+    fn query(mut self, query: &'static [QueryParam]) -> Self {
+        self.query = query;
+        self
+    }
+
+    fn body(mut self, name: &'static str, schema: fn() -> Value) -> Self {
+        self.body = Some((name, schema));
+        self
+    }
+}
+
+/// Every registered `/api/v1` operation, in registration order: paths with a suffix
+/// after `{repository}` come before the bare repository path, which would swallow them.
+pub fn endpoints() -> Vec<Endpoint> {
+    use Method as M;
+    vec![
+        ep(M::GET, "/api/v1/discovery", "discovery", "discovery",
+            "List all of the API endpoints available in the swagger API format.", None,
+            || web::get().to(discovery::discovery))
+            .query(DISCOVERY_QUERY),
+        ep(M::GET, "/api/v1/user/", "getLoggedInUser", "user",
+            "Get user information for the authenticated user.", Some(Scope::UserRead),
+            || web::get().to(user::get_logged_in_user)),
+        ep(M::GET, "/api/v1/users/{username}", "getUserInformation", "user",
+            "Get user information for the specified user.", None,
+            || web::get().to(user::get_user_information)),
+        ep(M::POST, "/api/v1/organization/", "createOrganization", "organization",
+            "Create a new organization.", Some(Scope::UserAdmin),
+            || web::post().to(organization::create_organization))
+            .body("NewOrg", schemas::new_org),
+        ep(M::GET, "/api/v1/organization/{orgname}", "getOrganization", "organization",
+            "Get the details for the specified organization.", None,
+            || web::get().to(organization::get_organization)),
+        ep(M::PUT, "/api/v1/organization/{orgname}", "changeOrganizationDetails", "organization",
+            "Change the details for the specified organization.", Some(Scope::OrgAdmin),
+            || web::put().to(organization::change_organization_details))
+            .body("UpdateOrg", schemas::update_org),
+        ep(M::DELETE, "/api/v1/organization/{orgname}", "deleteAdminedOrganization", "organization",
+            "Deletes the specified organization.", Some(Scope::OrgAdmin),
+            || web::delete().to(organization::delete_organization)),
+        ep(M::POST, "/api/v1/repository", "createRepo", "repository",
+            "Create a new repository.", Some(Scope::RepoCreate),
+            || web::post().to(repository::create_repo))
+            .body("NewRepo", schemas::new_repo),
+        ep(M::GET, "/api/v1/repository", "listRepos", "repository",
+            "Fetch the list of repositories visible to the current user under a variety of situations.",
+            Some(Scope::RepoRead), || web::get().to(repository::list_repos))
+            .query(REPO_LIST_QUERY),
+        ep(M::POST, "/api/v1/repository/{repository}/changevisibility", "changeRepoVisibility", "repository",
+            "Change the visibility of a repository.", Some(Scope::RepoAdmin),
+            || web::post().to(repository::change_visibility))
+            .body("ChangeVisibility", schemas::change_visibility),
+        ep(M::GET, "/api/v1/repository/{repository}", "getRepo", "repository",
+            "Fetch the specified repository.", Some(Scope::RepoRead),
+            || web::get().to(repository::get_repo))
+            .query(REPO_GET_QUERY),
+        ep(M::PUT, "/api/v1/repository/{repository}", "updateRepo", "repository",
+            "Update the description in the specified repository.", Some(Scope::RepoWrite),
+            || web::put().to(repository::update_repo))
+            .body("RepoUpdate", schemas::repo_update),
+        ep(M::DELETE, "/api/v1/repository/{repository}", "deleteRepository", "repository",
+            "Delete a repository.", Some(Scope::RepoAdmin),
+            || web::delete().to(repository::delete_repo)),
+    ]
+}
+
+/// The actix pattern of an OpenAPI path: `{repository}` spans `namespace/name` (with
+/// more `/` segments when extended names are on).
+pub fn actix_pattern(path: &str, config: &Config) -> String {
+    let repo = if config.feature_extended_repository_names {
+        "{repository:[^/]+(?:/[^/]+)+}"
+    } else {
+        "{repository:[^/]+/[^/]+}"
+    };
+    path.replace("{repository}", repo)
+}
+
+/// Registers the table: one actix resource per path, with a route per method.
+pub fn register(cfg: &mut ServiceConfig, config: &Config) {
+    let table = endpoints();
+    let mut paths: Vec<&'static str> = Vec::new();
+    for e in &table {
+        if !paths.contains(&e.path) {
+            paths.push(e.path);
+        }
+    }
+    for path in paths {
+        let mut resource = web::resource(actix_pattern(path, config))
+            .default_service(web::to(crate::method_not_allowed));
+        for e in table.iter().filter(|e| e.path == path) {
+            resource = resource.route((e.route)());
+        }
+        cfg.service(resource);
+    }
+}
