@@ -148,7 +148,7 @@ mod tests {
     #[test]
     fn bodies() {
         let schema = json!({"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}});
-        #[derive(serde::Deserialize)]
+        #[derive(Debug, serde::Deserialize)]
         struct B {
             name: String,
         }

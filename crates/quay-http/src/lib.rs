@@ -88,18 +88,17 @@ pub fn app(
             let readonly_write = state.as_ref().is_some_and(|s| s.config.is_readonly())
                 && req.path().starts_with("/api/")
                 && !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-            let fut = (!readonly_write).then(|| srv.call(req));
+            let call = if readonly_write { Err(req) } else { Ok(srv.call(req)) };
             async move {
                 let base = state.map(|s| s.config.base_url()).unwrap_or_default();
-                let Some(fut) = fut else {
-                    return Err(actix_web::error::InternalError::from_response(
-                        "read-only",
-                        HttpResponse::ServiceUnavailable()
-                            .json(json!({"message": READONLY_MESSAGE, "is_readonly": true})),
-                    )
-                    .into());
+                let res = match call {
+                    Ok(fut) => fut.await?,
+                    Err(req) => {
+                        let body = json!({"message": READONLY_MESSAGE, "is_readonly": true});
+                        let res = HttpResponse::ServiceUnavailable().json(body);
+                        return Ok(req.into_response(res).map_into_boxed_body());
+                    }
                 };
-                let res = fut.await?;
                 let err = res.response().extensions().get::<ApiError>().cloned();
                 Ok(match err {
                     Some(err) => {

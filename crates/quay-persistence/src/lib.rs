@@ -164,6 +164,16 @@ fn db_err(err: DbErr) -> DomainError {
     DomainError::Internal(err.to_string())
 }
 
+/// Whether any user exists (for the server's first-start hint).
+pub async fn has_users(db: &Database) -> Result<bool, DbErr> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let any = entity::namespace::Entity::find()
+        .filter(entity::namespace::Column::Organization.eq(false))
+        .one(&db.conn)
+        .await?;
+    Ok(any.is_some())
+}
+
 /// Implements every domain store trait on one [`Database`].
 #[derive(Clone)]
 pub struct SqlStore {

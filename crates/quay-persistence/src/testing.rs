@@ -95,6 +95,83 @@ impl TestDatabase {
     }
 }
 
+/// Inserts a verified user `name` (e-mail `<name>@example.com`); returns its id.
+pub async fn seed_user(db: &Database, name: &str) -> i64 {
+    seed_namespace(db, name, false).await
+}
+
+/// Inserts a user or organization row directly (no owners team); returns its id.
+pub async fn seed_namespace(db: &Database, name: &str, organization: bool) -> i64 {
+    use crate::entity::namespace;
+    use sea_orm::{ActiveModelTrait, NotSet, Set};
+    namespace::ActiveModel {
+        id: NotSet,
+        uuid: Set(uuid::Uuid::new_v4().to_string()),
+        username: Set(name.into()),
+        password_hash: Set(None),
+        email: Set(Some(format!("{name}@example.com"))),
+        verified: Set(true),
+        organization: Set(organization),
+        robot: Set(false),
+        enabled: Set(true),
+        invoice_email: Set(false),
+        invoice_email_address: Set(None),
+        removed_tag_expiration_s: Set(1_209_600),
+        given_name: Set(None),
+        family_name: Set(None),
+        company: Set(None),
+        location: Set(None),
+        stripe_id: Set(None),
+        invalid_login_attempts: Set(0),
+        last_invalid_login: Set(None),
+        creation_date: Set(chrono::Utc::now()),
+        last_accessed: Set(None),
+    }
+    .insert(db.connection())
+    .await
+    .expect("seed namespace")
+    .id
+}
+
+/// Mints an OAuth token with `scopes` (space separated) for `user_id`, valid for an
+/// hour (or already expired when `ttl_secs` is negative); returns the token.
+pub async fn seed_token(db: &Database, user_id: i64, scopes: &str, ttl_secs: i64) -> String {
+    use crate::entity::{oauth_access_token, oauth_application};
+    use sea_orm::{ActiveModelTrait, NotSet, Set};
+    let scopes = quay_core::scope::ScopeSet::parse(scopes).expect("valid scopes");
+    let minted = quay_auth::oauth::mint(scopes, chrono::Utc::now(), ttl_secs);
+    let app = oauth_application::ActiveModel {
+        id: NotSet,
+        client_id: Set(uuid::Uuid::new_v4().simple().to_string()),
+        secure_client_secret: Set(None),
+        organization_id: Set(user_id),
+        name: Set("test".into()),
+        description: Set(String::new()),
+        redirect_uri: Set(String::new()),
+        application_uri: Set(String::new()),
+        avatar_email: Set(None),
+    }
+    .insert(db.connection())
+    .await
+    .expect("seed application");
+    oauth_access_token::ActiveModel {
+        id: NotSet,
+        uuid: Set(uuid::Uuid::new_v4().to_string()),
+        application_id: Set(app.id),
+        authorized_user_id: Set(user_id),
+        scope: Set(minted.scopes.to_string()),
+        token_name: Set(minted.token_name),
+        token_code_digest: Set(minted.code_digest),
+        token_type: Set("Bearer".into()),
+        expires_at: Set(minted.expires_at),
+        data: Set(None),
+    }
+    .insert(db.connection())
+    .await
+    .expect("seed token");
+    minted.token
+}
+
 /// `scheme://user@host:port/db?params` with `db` replaced.
 fn with_database_name(url: &str, name: &str) -> String {
     let (base, query) = match url.split_once('?') {

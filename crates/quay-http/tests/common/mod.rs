@@ -1,0 +1,124 @@
+//! A test harness: the real application on a fresh database (see
+//! `quay_persistence::testing`), driven through actix's test service.
+#![allow(dead_code)]
+
+use actix_web::http::{Method, StatusCode};
+use actix_web::test::{self, TestRequest};
+use actix_web::web::Data;
+use quay_core::config::Config;
+use quay_http::{app, AppState};
+use quay_persistence::testing::{seed_namespace, seed_token, seed_user, TestDatabase};
+use serde_json::{json, Value};
+
+pub const ALL_SCOPES: &str = "repo:read repo:write repo:admin repo:create user:read user:admin org:admin super:user";
+
+pub struct Harness {
+    pub t: TestDatabase,
+    pub state: Data<AppState>,
+}
+
+pub struct Response {
+    pub status: StatusCode,
+    pub body: Value,
+}
+
+impl Harness {
+    pub async fn new() -> Self {
+        Self::with_config(Config::default()).await
+    }
+
+    pub async fn with_config(config: Config) -> Self {
+        let t = TestDatabase::new().await;
+        let state = Data::new(AppState::new(config, t.db.clone(), b"test-secret", None));
+        Harness { t, state }
+    }
+
+    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<&str>) -> Response {
+        let service = test::init_service(app(self.state.clone())).await;
+        let mut req = TestRequest::default().method(method).uri(path);
+        if let Some(token) = token {
+            req = req.insert_header(("Authorization", format!("Bearer {token}")));
+        }
+        if let Some(body) = body {
+            req = req.insert_header(("Content-Type", "application/json")).set_payload(body.to_string());
+        }
+        let res = test::call_service(&service, req.to_request()).await;
+        let status = res.status();
+        let bytes = test::read_body(res).await;
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
+        };
+        Response { status, body }
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Response {
+        self.call(Method::GET, path, token, None).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Response {
+        self.call(Method::POST, path, token, Some(&body.to_string())).await
+    }
+
+    pub async fn put(&self, path: &str, token: Option<&str>, body: Value) -> Response {
+        self.call(Method::PUT, path, token, Some(&body.to_string())).await
+    }
+
+    pub async fn delete(&self, path: &str, token: Option<&str>) -> Response {
+        self.call(Method::DELETE, path, token, None).await
+    }
+
+    /// The first user through `/api/v1/user/initialize`; returns its all-scopes token.
+    pub async fn initialize(&self, username: &str) -> String {
+        let r = self
+            .post(
+                "/api/v1/user/initialize",
+                None,
+                json!({"username": username, "password": "password", "email": format!("{username}@example.com"), "access_token": true}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        r.body["access_token"].as_str().unwrap().to_string()
+    }
+
+    /// Another user with a token carrying `scopes`: (user id, token).
+    pub async fn user(&self, name: &str, scopes: &str) -> (i64, String) {
+        let id = seed_user(&self.t.db, name).await;
+        (id, seed_token(&self.t.db, id, scopes, 3600).await)
+    }
+
+    pub async fn token(&self, user_id: i64, scopes: &str) -> String {
+        seed_token(&self.t.db, user_id, scopes, 3600).await
+    }
+
+    pub async fn org_without_owners(&self, name: &str) -> i64 {
+        seed_namespace(&self.t.db, name, true).await
+    }
+
+    /// The kinds of the namespace's audit log, oldest first.
+    pub async fn log_kinds(&self, namespace_id: i64) -> Vec<String> {
+        use quay_logs::LogStore;
+        let store = quay_persistence::SqlStore::new(self.t.db.clone());
+        let mut kinds: Vec<String> = store.namespace_logs(namespace_id, 100).await.unwrap().into_iter().map(|l| l.kind).collect();
+        kinds.reverse();
+        kinds
+    }
+
+    pub async fn namespace_id(&self, name: &str) -> i64 {
+        use quay_orgs::NamespaceStore;
+        let store = quay_persistence::SqlStore::new(self.t.db.clone());
+        store.find_namespace(name).await.unwrap().expect("namespace exists").id
+    }
+}
+
+/// Asserts a Quay error body with this status, type and detail.
+pub fn assert_error(r: &Response, status: u16, error_type: &str, detail: &str) {
+    assert_eq!(r.status.as_u16(), status, "{}", r.body);
+    assert_eq!(r.body["error_type"], error_type, "{}", r.body);
+    assert_eq!(r.body["title"], error_type);
+    assert_eq!(r.body["detail"], detail, "{}", r.body);
+    assert_eq!(r.body["error_message"], detail);
+    assert_eq!(r.body["status"], status);
+    assert_eq!(r.body["type"], format!("http://localhost:8080/api/v1/error/{error_type}"));
+}
