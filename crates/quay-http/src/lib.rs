@@ -125,10 +125,14 @@ pub fn app(
 }
 
 /// Unknown routes: Quay's not-found error body (Werkzeug's wording in `detail`).
-async fn not_found() -> ApiResult {
-    Err(ApiError::not_found(
+fn unknown_route() -> ApiError {
+    ApiError::not_found(
         "The requested URL was not found on the server. If you entered the URL manually please check your spelling and try again.",
-    ))
+    )
+}
+
+async fn not_found() -> ApiResult {
+    Err(unknown_route())
 }
 
 /// A known path with a method it does not have.

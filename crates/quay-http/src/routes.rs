@@ -46,6 +46,15 @@ pub const PATH_PARAMS: &[(&str, &str)] = &[
     ("username", ""),
 ];
 
+/// The sub-resources Quay serves under a repository path. A repository path segment with
+/// one of these names addresses the sub-resource, never a nested repository name, so a
+/// sub-resource that is not built yet is an unknown route rather than a repository.
+pub const REPOSITORY_SUBRESOURCES: &[&str] = &[
+    "aggregatelogs", "authorizedemail", "autoprunepolicy", "build", "changestate",
+    "changetrust", "changevisibility", "exportlogs", "logs", "manifest", "mirror",
+    "notification", "permissions", "signatures", "tag", "tokens", "trigger",
+];
+
 /// Module descriptions (discovery `tags`).
 pub const TAGS: &[(&str, &str)] = &[
     ("discovery", "API discovery information."),

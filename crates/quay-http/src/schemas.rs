@@ -28,3 +28,37 @@ pub fn update_org() -> Value {
 pub fn user_initialize() -> Value {
     json!({"type": "object", "description": "The first user of an empty installation", "required": ["username", "password"], "properties": {"username": {"type": "string"}, "password": {"type": "string"}, "email": {"type": ["string", "null"]}, "access_token": {"type": "boolean"}}})
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    /// Our schemas are Quay's, key for key (checked when the catalog is beside us).
+    #[test]
+    fn schemas_match_the_catalog() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/spec/quay-api-v1.json");
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            assert!(std::env::var("CI").is_err(), "catalog missing at {}", path.display());
+            eprintln!("skipping: no catalog at {}", path.display());
+            return;
+        };
+        let catalog: Value = serde_json::from_str(&text).unwrap();
+        let ours = [
+            ("NewRepo", super::new_repo()),
+            ("RepoUpdate", super::repo_update()),
+            ("ChangeVisibility", super::change_visibility()),
+            ("NewOrg", super::new_org()),
+            ("UpdateOrg", super::update_org()),
+        ];
+        for (name, schema) in ours {
+            let theirs = catalog["endpoints"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|e| e["request_schema_name"] == name)
+                .map(|e| e["request_schema"].clone())
+                .unwrap_or_else(|| panic!("{name} not in the catalog"));
+            assert_eq!(schema, theirs, "{name}");
+        }
+    }
+}

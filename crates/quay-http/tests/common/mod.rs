@@ -122,3 +122,19 @@ pub fn assert_error(r: &Response, status: u16, error_type: &str, detail: &str) {
     assert_eq!(r.body["status"], status);
     assert_eq!(r.body["type"], format!("http://localhost:8080/api/v1/error/{error_type}"));
 }
+
+/// The directory of Quay's API catalog (`shared/spec`), if this checkout has it beside
+/// it. In CI it must be there; elsewhere tests that need it skip with a message.
+pub fn spec_dir() -> Option<std::path::PathBuf> {
+    let dir = std::env::var("QUAY_SPEC_DIR").map(std::path::PathBuf::from).unwrap_or_else(|_| {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/spec")
+    });
+    if dir.join("quay-api-v1.json").exists() {
+        Some(dir)
+    } else if std::env::var("CI").is_ok() {
+        panic!("the API catalog is missing at {} (CI must have shared/ beside the checkout)", dir.display());
+    } else {
+        eprintln!("skipping: the API catalog is not at {} (set QUAY_SPEC_DIR)", dir.display());
+        None
+    }
+}
