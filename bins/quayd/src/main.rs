@@ -20,7 +20,11 @@ use quay_persistence::Database;
 use tracing_subscriber::EnvFilter;
 
 #[derive(Parser)]
-#[command(name = "quayd", version, about = "A Quay-compatible container registry")]
+#[command(
+    name = "quayd",
+    version,
+    about = "A Quay-compatible container registry"
+)]
 struct Cli {
     /// YAML configuration file with Quay's keys.
     #[arg(long, global = true, value_name = "FILE")]
@@ -29,7 +33,12 @@ struct Cli {
     #[arg(long, global = true, value_name = "DIR", default_value = "./quay-data")]
     data_dir: PathBuf,
     /// Address to listen on.
-    #[arg(long, global = true, value_name = "ADDR:PORT", default_value = "127.0.0.1:8080")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "ADDR:PORT",
+        default_value = "127.0.0.1:8080"
+    )]
     bind: String,
     #[command(subcommand)]
     command: Option<Command>,
@@ -57,7 +66,8 @@ enum ConfigAction {
 fn load_config(cli: &Cli) -> Result<Config, String> {
     let text = match &cli.config {
         Some(path) => Some(
-            std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?,
+            std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))?,
         ),
         None => None,
     };
@@ -102,21 +112,33 @@ async fn connect(config: &Config, data_dir: &Path) -> Result<Database, String> {
 async fn serve(cli: &Cli, config: Config) -> Result<(), String> {
     let db = connect(&config, &cli.data_dir).await?;
     if config.db_migrate_on_start {
-        db.migrate().await.map_err(|e| format!("migration failed: {e}"))?;
+        db.migrate()
+            .await
+            .map_err(|e| format!("migration failed: {e}"))?;
     } else {
         let pending = db.pending_migrations().await.map_err(|e| e.to_string())?;
         if !pending.is_empty() {
-            return Err(format!("{} migrations pending; run `quayd migrate`", pending.len()));
+            return Err(format!(
+                "{} migrations pending; run `quayd migrate`",
+                pending.len()
+            ));
         }
     }
     for key in &config.unknown {
         tracing::warn!(key, "configuration key not used by this version");
     }
     let secret = secret(&config, &cli.data_dir)?;
-    let empty = !quay_persistence::has_users(&db).await.map_err(|e| e.to_string())?;
+    let empty = !quay_persistence::has_users(&db)
+        .await
+        .map_err(|e| e.to_string())?;
     let base = config.base_url();
     let initialize = config.feature_user_initialize;
-    let state = Data::new(quay_http::AppState::new(config, db, &secret, Some(cli.data_dir.clone())));
+    let state = Data::new(quay_http::AppState::new(
+        config,
+        db,
+        &secret,
+        Some(cli.data_dir.clone()),
+    ));
     let server = HttpServer::new(move || quay_http::app(state.clone()))
         .bind(&cli.bind)
         .map_err(|e| format!("cannot listen on {}: {e}", cli.bind))?
@@ -139,7 +161,9 @@ async fn serve(cli: &Cli, config: Config) -> Result<(), String> {
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
         .with_writer(std::io::stderr)
         .init();
     let config = match load_config(&cli) {
@@ -160,10 +184,19 @@ async fn main() -> ExitCode {
             },
             Err(e) => Err(e),
         },
-        Some(Command::Config { action: ConfigAction::Check }) => {
+        Some(Command::Config {
+            action: ConfigAction::Check,
+        }) => {
             println!("configuration is valid");
             println!("  SERVER_HOSTNAME: {}", config.server_hostname);
-            println!("  database: {}", if config.db_uri.is_some() { "DB_URI" } else { "SQLite in the data directory" });
+            println!(
+                "  database: {}",
+                if config.db_uri.is_some() {
+                    "DB_URI"
+                } else {
+                    "SQLite in the data directory"
+                }
+            );
             for key in &config.unknown {
                 println!("  unused key: {key}");
             }

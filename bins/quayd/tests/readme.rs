@@ -13,16 +13,27 @@ use quay_persistence::testing::TestDatabase;
 const QUAYD: &str = env!("CARGO_BIN_EXE_quayd");
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn have(tool: &str) -> bool {
-    Command::new(tool).arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok()
+    Command::new(tool)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok()
 }
 
 /// The shell block that follows the walkthrough marker in README.md.
 fn walkthrough() -> String {
-    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md")).unwrap();
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md"))
+            .unwrap();
     let after = &readme[readme.find("<!-- walkthrough").expect("walkthrough marker")..];
     let start = after.find("```sh\n").unwrap() + 6;
     let end = after[start..].find("```").unwrap() + start;
@@ -36,10 +47,15 @@ struct Server {
 impl Server {
     fn start(data_dir: &Path, port: u16, db_url: Option<&str>) -> Server {
         let mut cmd = Command::new(QUAYD);
-        cmd.args(["--data-dir", data_dir.to_str().unwrap(), "--bind", &format!("127.0.0.1:{port}")])
-            .env_remove("QUAY_DB_URI")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null());
+        cmd.args([
+            "--data-dir",
+            data_dir.to_str().unwrap(),
+            "--bind",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .env_remove("QUAY_DB_URI")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
         if let Some(url) = db_url {
             cmd.env("QUAY_DB_URI", url);
         }
@@ -58,7 +74,12 @@ impl Server {
         Command::new("kill").args(["-TERM", &pid]).status().unwrap();
         let status = self.child.wait().unwrap();
         let mut out = String::new();
-        self.child.stdout.take().unwrap().read_to_string(&mut out).unwrap();
+        self.child
+            .stdout
+            .take()
+            .unwrap()
+            .read_to_string(&mut out)
+            .unwrap();
         (status, out)
     }
 }
@@ -76,21 +97,34 @@ async fn readme_walkthrough_works_verbatim() {
     let server = Server::start(data.path(), port, db.is_postgres().then(|| db.url()));
 
     let script = walkthrough().replace("localhost:8080", &format!("127.0.0.1:{port}"));
-    let out = Command::new("bash").args(["-euo", "pipefail", "-c", &script]).output().unwrap();
+    let out = Command::new("bash")
+        .args(["-euo", "pipefail", "-c", &script])
+        .output()
+        .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "walkthrough failed: {stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "walkthrough failed: {stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     for expected in [
         "\"Created\"",
         r#"{"namespace":"myorg","name":"myrepo","kind":"image"}"#,
         r#"{"repositories":[{"namespace":"myorg","name":"myrepo","description":"My first repository","is_public":false,"kind":"image","state":"NORMAL","is_starred":false}]}"#,
     ] {
-        assert!(stdout.contains(expected), "missing {expected} in:\n{stdout}");
+        assert!(
+            stdout.contains(expected),
+            "missing {expected} in:\n{stdout}"
+        );
     }
 
     // SIGTERM stops the server cleanly.
     let (status, printed) = server.terminate();
     assert!(status.success(), "quayd exited with {status}");
-    assert!(printed.contains("No users yet"), "first start prints how to create a user:\n{printed}");
+    assert!(
+        printed.contains("No users yet"),
+        "first start prints how to create a user:\n{printed}"
+    );
 }
 
 #[test]
@@ -99,7 +133,9 @@ fn migrate_then_config_check() {
     let dir = data.path().to_str().unwrap();
     let run = |args: &[&str], config: Option<&Path>| {
         let mut cmd = Command::new(QUAYD);
-        cmd.args(["--data-dir", dir]).args(args).env_remove("QUAY_DB_URI");
+        cmd.args(["--data-dir", dir])
+            .args(args)
+            .env_remove("QUAY_DB_URI");
         if let Some(c) = config {
             cmd.args(["--config", c.to_str().unwrap()]);
         }
@@ -107,17 +143,33 @@ fn migrate_then_config_check() {
     };
     let out = run(&["migrate"], None);
     assert!(out.status.success());
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "applied 1 migration(s)");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "applied 1 migration(s)"
+    );
     let out = run(&["migrate"], None);
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "applied 0 migration(s)");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "applied 0 migration(s)"
+    );
 
     let config = data.path().join("config.yaml");
-    std::fs::write(&config, "SERVER_HOSTNAME: quay.example.com\nFEATURE_SOMETHING_NEW: true\n").unwrap();
+    std::fs::write(
+        &config,
+        "SERVER_HOSTNAME: quay.example.com\nFEATURE_SOMETHING_NEW: true\n",
+    )
+    .unwrap();
     let out = run(&["config", "check"], Some(&config));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success());
-    assert!(stdout.contains("SERVER_HOSTNAME: quay.example.com"), "{stdout}");
-    assert!(stdout.contains("unused key: FEATURE_SOMETHING_NEW"), "{stdout}");
+    assert!(
+        stdout.contains("SERVER_HOSTNAME: quay.example.com"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("unused key: FEATURE_SOMETHING_NEW"),
+        "{stdout}"
+    );
 
     std::fs::write(&config, "SUPER_USERS: not-a-list\n").unwrap();
     let out = run(&["config", "check"], Some(&config));

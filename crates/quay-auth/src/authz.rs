@@ -156,16 +156,24 @@ mod tests {
     fn scopes_cap_repository_roles() {
         let a = authz();
         let reader = caller("repo:read");
-        assert!(a.require_repo(&reader, Some(Role::Admin), Role::Read, false).is_ok());
+        assert!(a
+            .require_repo(&reader, Some(Role::Admin), Role::Read, false)
+            .is_ok());
         assert_eq!(
             a.require_repo(&reader, Some(Role::Admin), Role::Write, false),
             Err(DomainError::Forbidden)
         );
         let writer = caller("repo:write");
-        assert!(a.require_repo(&writer, Some(Role::Write), Role::Write, false).is_ok());
-        assert!(a.require_repo(&writer, Some(Role::Read), Role::Write, false).is_err());
+        assert!(a
+            .require_repo(&writer, Some(Role::Write), Role::Write, false)
+            .is_ok());
+        assert!(a
+            .require_repo(&writer, Some(Role::Read), Role::Write, false)
+            .is_err());
         // No repo scope at all: even the owner cannot read a private repository.
-        assert!(a.require_repo(&caller("user:admin"), Some(Role::Admin), Role::Read, false).is_err());
+        assert!(a
+            .require_repo(&caller("user:admin"), Some(Role::Admin), Role::Read, false)
+            .is_err());
     }
 
     #[test]
@@ -173,30 +181,48 @@ mod tests {
         let a = authz();
         assert_eq!(
             a.require_repo(&Caller::anonymous(), None, Role::Read, false),
-            Err(DomainError::Unauthenticated("Requires authentication".into()))
+            Err(DomainError::Unauthenticated(
+                "Requires authentication".into()
+            ))
         );
         assert_eq!(
             a.require_repo(&caller("repo:admin"), None, Role::Read, false),
             Err(DomainError::Forbidden)
         );
-        assert!(a.require_repo(&Caller::anonymous(), None, Role::Read, true).is_ok());
-        assert!(a.require_repo(&Caller::anonymous(), None, Role::Write, true).is_err());
+        assert!(a
+            .require_repo(&Caller::anonymous(), None, Role::Read, true)
+            .is_ok());
+        assert!(a
+            .require_repo(&Caller::anonymous(), None, Role::Write, true)
+            .is_err());
     }
 
     #[test]
     fn namespace_roles() {
         let a = authz();
         let org_admin_token = caller("org:admin");
-        assert!(a.require_org_admin(&org_admin_token, NamespaceGrant::Team(TeamRole::Admin)).is_ok());
-        assert!(a.require_org_admin(&org_admin_token, NamespaceGrant::Team(TeamRole::Creator)).is_err());
+        assert!(a
+            .require_org_admin(&org_admin_token, NamespaceGrant::Team(TeamRole::Admin))
+            .is_ok());
+        assert!(a
+            .require_org_admin(&org_admin_token, NamespaceGrant::Team(TeamRole::Creator))
+            .is_err());
         // repo:read caps team roles to nothing: Quay's example of a 403 for an org owner.
-        assert!(a.require_org_admin(&caller("repo:read"), NamespaceGrant::Owner).is_err());
+        assert!(a
+            .require_org_admin(&caller("repo:read"), NamespaceGrant::Owner)
+            .is_err());
         let p = caller("repo:create").principal.unwrap();
         assert!(a.can_create_repo(&p, NamespaceGrant::Owner));
         assert!(a.can_create_repo(&p, NamespaceGrant::Team(TeamRole::Creator)));
         assert!(!a.can_create_repo(&p, NamespaceGrant::Team(TeamRole::Member)));
-        assert!(!a.can_create_repo(&caller("repo:admin").principal.unwrap(), NamespaceGrant::Owner));
-        assert!(a.is_org_member(&caller("repo:create"), NamespaceGrant::Team(TeamRole::Member)));
+        assert!(!a.can_create_repo(
+            &caller("repo:admin").principal.unwrap(),
+            NamespaceGrant::Owner
+        ));
+        assert!(a.is_org_member(
+            &caller("repo:create"),
+            NamespaceGrant::Team(TeamRole::Member)
+        ));
     }
 
     #[test]
@@ -204,9 +230,13 @@ mod tests {
         let mut su = caller("repo:read super:user");
         su.principal.as_mut().unwrap().superuser = true;
         assert!(authz().require_repo(&su, None, Role::Admin, false).is_err());
-        let mut config = Config::default();
-        config.feature_superusers_full_access = true;
-        assert!(Authorizer::new(&config).require_repo(&su, None, Role::Admin, false).is_ok());
+        let config = Config {
+            feature_superusers_full_access: true,
+            ..Config::default()
+        };
+        assert!(Authorizer::new(&config)
+            .require_repo(&su, None, Role::Admin, false)
+            .is_ok());
     }
 
     #[test]

@@ -93,7 +93,10 @@ impl Authenticator {
             return Ok(None);
         }
         let Ok(scopes) = ScopeSet::parse(&record.scope) else {
-            tracing::warn!(token_id = record.id, "stored OAuth token has an unknown scope");
+            tracing::warn!(
+                token_id = record.id,
+                "stored OAuth token has an unknown scope"
+            );
             return Ok(None);
         };
         Ok(Some(self.principal(
@@ -136,14 +139,23 @@ mod tests {
     impl OAuthTokenStore for FakeStore {
         async fn find_oauth_token(&self, name: &str) -> DomainResult<Option<OAuthTokenRecord>> {
             let all = self.0.lock().unwrap();
-            Ok(all.iter().find(|r| r.code_digest.starts_with(name)).cloned().map(|mut r| {
-                r.code_digest = r.code_digest[name.len()..].to_string();
-                r
-            }))
+            Ok(all
+                .iter()
+                .find(|r| r.code_digest.starts_with(name))
+                .cloned()
+                .map(|mut r| {
+                    r.code_digest = r.code_digest[name.len()..].to_string();
+                    r
+                }))
         }
     }
 
-    fn setup(scope: &str, ttl: i64, can_login: bool, superusers: &[&str]) -> (Authenticator, String) {
+    fn setup(
+        scope: &str,
+        ttl: i64,
+        can_login: bool,
+        superusers: &[&str],
+    ) -> (Authenticator, String) {
         let now = Utc::now();
         let minted = mint(ScopeSet::parse(scope).unwrap(), now, ttl);
         // The fake keys records by token name, prefixed onto the digest.
@@ -156,16 +168,25 @@ mod tests {
             code_digest: format!("{}{}", minted.token_name, minted.code_digest),
             expires_at: minted.expires_at,
         };
-        let mut config = Config::default();
-        config.super_users = superusers.iter().map(|s| s.to_string()).collect();
-        let auth = Authenticator::new(Arc::new(FakeStore(Mutex::new(vec![record]))), Arc::new(config));
+        let config = Config {
+            super_users: superusers.iter().map(|s| s.to_string()).collect(),
+            ..Config::default()
+        };
+        let auth = Authenticator::new(
+            Arc::new(FakeStore(Mutex::new(vec![record]))),
+            Arc::new(config),
+        );
         (auth, minted.token)
     }
 
     #[tokio::test]
     async fn valid_token_yields_principal_with_its_scopes() {
         let (auth, token) = setup("repo:read super:user", 60, true, &["devtable"]);
-        let p = auth.authenticate_bearer(&token, Utc::now()).await.unwrap().unwrap();
+        let p = auth
+            .authenticate_bearer(&token, Utc::now())
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(p.username, "devtable");
         assert!(p.scopes.contains(Scope::RepoRead));
         assert!(p.superuser);
@@ -175,7 +196,11 @@ mod tests {
     #[tokio::test]
     async fn superuser_power_needs_the_scope() {
         let (auth, token) = setup("repo:read", 60, true, &["devtable"]);
-        let p = auth.authenticate_bearer(&token, Utc::now()).await.unwrap().unwrap();
+        let p = auth
+            .authenticate_bearer(&token, Utc::now())
+            .await
+            .unwrap()
+            .unwrap();
         assert!(!p.superuser);
     }
 
@@ -185,11 +210,27 @@ mod tests {
         let mut wrong = token.clone();
         let last = if wrong.ends_with('A') { "B" } else { "A" };
         wrong.replace_range(39..40, last);
-        assert!(auth.authenticate_bearer(&wrong, Utc::now()).await.unwrap().is_none());
-        assert!(auth.authenticate_bearer("short", Utc::now()).await.unwrap().is_none());
+        assert!(auth
+            .authenticate_bearer(&wrong, Utc::now())
+            .await
+            .unwrap()
+            .is_none());
+        assert!(auth
+            .authenticate_bearer("short", Utc::now())
+            .await
+            .unwrap()
+            .is_none());
         let later = Utc::now() + Duration::seconds(61);
-        assert!(auth.authenticate_bearer(&token, later).await.unwrap().is_none());
+        assert!(auth
+            .authenticate_bearer(&token, later)
+            .await
+            .unwrap()
+            .is_none());
         let (auth, token) = setup("repo:read", 60, false, &[]);
-        assert!(auth.authenticate_bearer(&token, Utc::now()).await.unwrap().is_none());
+        assert!(auth
+            .authenticate_bearer(&token, Utc::now())
+            .await
+            .unwrap()
+            .is_none());
     }
 }

@@ -23,7 +23,6 @@ pub fn verify_digest(secret: &str, stored_hex: &str) -> bool {
     computed.as_bytes().ct_eq(stored_hex.as_bytes()).into()
 }
 
-
 /// Hashes a password with bcrypt (the format Quay stores, so databases can move over).
 pub fn hash_password(password: &str) -> Result<String, String> {
     bcrypt::hash(password, BCRYPT_COST).map_err(|e| e.to_string())

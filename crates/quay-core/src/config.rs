@@ -160,7 +160,9 @@ impl Config {
     ) -> Result<Config, ConfigError> {
         let mut map = match yaml {
             Some(text) if !text.trim().is_empty() => {
-                match serde_yaml::from_str::<Value>(text).map_err(|e| ConfigError::Yaml(e.to_string()))? {
+                match serde_yaml::from_str::<Value>(text)
+                    .map_err(|e| ConfigError::Yaml(e.to_string()))?
+                {
                     Value::Mapping(m) => m,
                     Value::Null => Mapping::new(),
                     _ => return Err(ConfigError::NotAMapping),
@@ -203,7 +205,9 @@ impl Config {
             ));
         }
         if self.server_hostname.is_empty() {
-            return Err(ConfigError::Invalid("SERVER_HOSTNAME must not be empty".into()));
+            return Err(ConfigError::Invalid(
+                "SERVER_HOSTNAME must not be empty".into(),
+            ));
         }
         for opt in &self.tag_expiration_options {
             parse_duration(opt).ok_or_else(|| {
@@ -214,7 +218,9 @@ impl Config {
             ConfigError::Invalid("DEFAULT_TAG_EXPIRATION: invalid duration".into())
         })?;
         if !matches!(self.registry_state.as_str(), "normal" | "readonly") {
-            return Err(ConfigError::Invalid("REGISTRY_STATE must be normal or readonly".into()));
+            return Err(ConfigError::Invalid(
+                "REGISTRY_STATE must be normal or readonly".into(),
+            ));
         }
         if self.authentication_type != "Database" {
             return Err(ConfigError::Invalid(format!(
@@ -235,7 +241,9 @@ impl Config {
     }
 
     pub fn is_global_readonly_superuser(&self, username: &str) -> bool {
-        self.global_readonly_super_users.iter().any(|u| u == username)
+        self.global_readonly_super_users
+            .iter()
+            .any(|u| u == username)
     }
 
     /// The allowed values of a namespace's `tag_expiration_s`, in seconds.
@@ -267,7 +275,9 @@ fn scalar_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Er
         Value::String(s) => Ok(s),
         Value::Number(n) => Ok(n.to_string()),
         Value::Bool(b) => Ok(b.to_string()),
-        other => Err(serde::de::Error::custom(format!("expected a string, got {other:?}"))),
+        other => Err(serde::de::Error::custom(format!(
+            "expected a string, got {other:?}"
+        ))),
     }
 }
 
@@ -296,7 +306,10 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -304,7 +317,10 @@ mod tests {
         let c = Config::load(None, env(&[])).unwrap();
         assert_eq!(c.server_hostname, "localhost:8080");
         assert!(c.feature_anonymous_access);
-        assert_eq!(c.tag_expiration_seconds(), vec![0, 86_400, 604_800, 1_209_600, 2_419_200]);
+        assert_eq!(
+            c.tag_expiration_seconds(),
+            vec![0, 86_400, 604_800, 1_209_600, 2_419_200]
+        );
         assert!(c.unknown.is_empty());
     }
 
@@ -333,7 +349,10 @@ mod tests {
 
     #[test]
     fn bad_values_are_reported() {
-        assert!(matches!(Config::load(Some("- a\n- b\n"), env(&[])), Err(ConfigError::NotAMapping)));
+        assert!(matches!(
+            Config::load(Some("- a\n- b\n"), env(&[])),
+            Err(ConfigError::NotAMapping)
+        ));
         assert!(Config::load(Some("SUPER_USERS: 5\n"), env(&[])).is_err());
         assert!(Config::load(None, env(&[("QUAY_TAG_EXPIRATION_OPTIONS", "[2x]")])).is_err());
         assert!(Config::load(None, env(&[("QUAY_PREFERRED_URL_SCHEME", "ftp")])).is_err());

@@ -121,10 +121,16 @@ mod tests {
         }
         for bad in ["Devtable", "-abc", "abc-", "a..b", "a b", "", "ab/c", "é1"] {
             let err = check_namespace(bad).unwrap_err();
-            assert!(err.starts_with("Namespace must match expression"), "{bad}: {err}");
+            assert!(
+                err.starts_with("Namespace must match expression"),
+                "{bad}: {err}"
+            );
         }
         let err = check_namespace("a").unwrap_err();
-        assert_eq!(err, "Namespace must be between 2 and 255 characters in length");
+        assert_eq!(
+            err,
+            "Namespace must be between 2 and 255 characters in length"
+        );
         assert!(check_namespace(&"a".repeat(256)).is_err());
         assert!(check_namespace(&"a".repeat(255)).is_ok());
     }

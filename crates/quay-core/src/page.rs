@@ -44,7 +44,11 @@ impl PageTokens {
         let mut mac = self.mac();
         mac.update(&body);
         let sig = mac.finalize().into_bytes();
-        format!("{}.{}", URL_SAFE_NO_PAD.encode(&body), URL_SAFE_NO_PAD.encode(sig))
+        format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(&body),
+            URL_SAFE_NO_PAD.encode(sig)
+        )
     }
 
     /// Decodes a token; `None` for anything forged, malformed or expired.

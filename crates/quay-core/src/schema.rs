@@ -159,7 +159,10 @@ fn check(instance: &Value, schema: &Value, depth: usize, errors: &mut Vec<Schema
                         .enumerate()
                         .any(|(i, x)| a[i + 1..].iter().any(|y| json_equal(x, y)));
                     if dup {
-                        push(format!("{} has non-unique elements", py_repr(instance)), false);
+                        push(
+                            format!("{} has non-unique elements", py_repr(instance)),
+                            false,
+                        );
                     }
                 }
             }
@@ -203,7 +206,9 @@ fn is_type(v: &Value, t: &str) -> bool {
         "null" => v.is_null(),
         "number" => v.is_number(),
         "integer" => match v {
-            Value::Number(n) => n.is_i64() || n.is_u64() || n.as_f64().is_some_and(|f| f.fract() == 0.0),
+            Value::Number(n) => {
+                n.is_i64() || n.is_u64() || n.as_f64().is_some_and(|f| f.fract() == 0.0)
+            }
             _ => false,
         },
         _ => true,
@@ -221,7 +226,11 @@ fn json_equal(a: &Value, b: &Value) -> bool {
 
 /// Python's `repr` of a string.
 fn py_str(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
     let mut out = String::with_capacity(s.len() + 2);
     out.push(quote);
     for c in s.chars() {
@@ -234,7 +243,9 @@ fn py_str(s: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
             c => out.push(c),
         }
     }
@@ -305,18 +316,30 @@ mod tests {
             Err("'visibility' is a required property".into())
         );
         assert_eq!(
-            validate(&json!({"repository": "x", "description": "", "visibility": "secret"}), &s),
+            validate(
+                &json!({"repository": "x", "description": "", "visibility": "secret"}),
+                &s
+            ),
             Err("'secret' is not one of ['public', 'private']".into())
         );
         assert_eq!(
-            validate(&json!({"repository": 5, "description": "", "visibility": "public"}), &s),
+            validate(
+                &json!({"repository": 5, "description": "", "visibility": "public"}),
+                &s
+            ),
             Err("5 is not of type 'string'".into())
         );
         assert_eq!(
-            validate(&json!({"repository": "x", "description": "", "visibility": "public", "repo_kind": 3}), &s),
+            validate(
+                &json!({"repository": "x", "description": "", "visibility": "public", "repo_kind": 3}),
+                &s
+            ),
             Err("3 is not of type 'string', 'null'".into())
         );
-        assert_eq!(validate(&json!([1]), &s), Err("[1] is not of type 'object'".into()));
+        assert_eq!(
+            validate(&json!([1]), &s),
+            Err("[1] is not of type 'object'".into())
+        );
         assert!(validate(&json!({"repository": "x", "description": "", "visibility": "public", "repo_kind": null}), &s).is_ok());
     }
 
@@ -334,12 +357,33 @@ mod tests {
     fn other_keywords() {
         let s = json!({"type": "object", "additionalProperties": false,
             "properties": {"n": {"type": "integer", "minimum": 0}, "l": {"type": "array", "minItems": 1, "uniqueItems": true, "items": {"type": "string", "maxLength": 3}}}});
-        assert_eq!(validate(&json!({"n": -1}), &s), Err("-1 is less than the minimum of 0".into()));
-        assert_eq!(validate(&json!({"n": true}), &s), Err("True is not of type 'integer'".into()));
-        assert_eq!(validate(&json!({"l": []}), &s), Err("[] is too short".into()));
-        assert_eq!(validate(&json!({"l": ["a", "a"]}), &s), Err("['a', 'a'] has non-unique elements".into()));
-        assert_eq!(validate(&json!({"l": ["abcd"]}), &s), Err("'abcd' is too long".into()));
-        assert_eq!(validate(&json!({"x": 1}), &s), Err("Additional properties are not allowed ('x' was unexpected)".into()));
-        assert_eq!(py_repr(&json!({"a": [1.5, null, "it's"]})), "{'a': [1.5, None, \"it's\"]}");
+        assert_eq!(
+            validate(&json!({"n": -1}), &s),
+            Err("-1 is less than the minimum of 0".into())
+        );
+        assert_eq!(
+            validate(&json!({"n": true}), &s),
+            Err("True is not of type 'integer'".into())
+        );
+        assert_eq!(
+            validate(&json!({"l": []}), &s),
+            Err("[] is too short".into())
+        );
+        assert_eq!(
+            validate(&json!({"l": ["a", "a"]}), &s),
+            Err("['a', 'a'] has non-unique elements".into())
+        );
+        assert_eq!(
+            validate(&json!({"l": ["abcd"]}), &s),
+            Err("'abcd' is too long".into())
+        );
+        assert_eq!(
+            validate(&json!({"x": 1}), &s),
+            Err("Additional properties are not allowed ('x' was unexpected)".into())
+        );
+        assert_eq!(
+            py_repr(&json!({"a": [1.5, null, "it's"]})),
+            "{'a': [1.5, None, \"it's\"]}"
+        );
     }
 }

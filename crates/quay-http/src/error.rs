@@ -63,24 +63,42 @@ impl ApiError {
 
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {}: {}", self.status.as_u16(), self.error_type, self.detail)
+        write!(
+            f,
+            "{} {}: {}",
+            self.status.as_u16(),
+            self.error_type,
+            self.detail
+        )
     }
 }
 
 impl From<DomainError> for ApiError {
     fn from(err: DomainError) -> Self {
         match err {
-            DomainError::InvalidRequest(msg) | DomainError::Conflict(msg) => Self::invalid_request(msg),
-            DomainError::Unauthenticated(msg) => Self::unauthenticated(msg),
-            DomainError::Forbidden => Self::new(StatusCode::FORBIDDEN, "insufficient_scope", "Unauthorized"),
-            DomainError::FreshLoginRequired => {
-                Self::new(StatusCode::UNAUTHORIZED, "fresh_login_required", "Requires fresh login")
+            DomainError::InvalidRequest(msg) | DomainError::Conflict(msg) => {
+                Self::invalid_request(msg)
             }
+            DomainError::Unauthenticated(msg) => Self::unauthenticated(msg),
+            DomainError::Forbidden => {
+                Self::new(StatusCode::FORBIDDEN, "insufficient_scope", "Unauthorized")
+            }
+            DomainError::FreshLoginRequired => Self::new(
+                StatusCode::UNAUTHORIZED,
+                "fresh_login_required",
+                "Requires fresh login",
+            ),
             DomainError::NotFound => Self::not_found("Not Found"),
-            DomainError::Unavailable(msg) => Self::new(StatusCode::SERVICE_UNAVAILABLE, "invalid_request", msg),
+            DomainError::Unavailable(msg) => {
+                Self::new(StatusCode::SERVICE_UNAVAILABLE, "invalid_request", msg)
+            }
             DomainError::Internal(msg) => {
                 tracing::error!(error = %msg, "internal error");
-                Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "Internal Server Error")
+                Self::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal_error",
+                    "Internal Server Error",
+                )
             }
         }
     }

@@ -39,7 +39,12 @@ async fn authenticate(req: HttpRequest) -> Result<CallerCtx, ApiError> {
         .clone();
     let ip = req.connection_info().realip_remote_addr().map(String::from);
     let principal = match bearer(&req) {
-        Some(token) => state.authenticator.authenticate_bearer(&token, Utc::now()).await?,
+        Some(token) => {
+            state
+                .authenticator
+                .authenticate_bearer(&token, Utc::now())
+                .await?
+        }
         None => None,
     };
     Ok(CallerCtx { principal, ip })
@@ -126,17 +131,25 @@ mod tests {
 
     #[test]
     fn bearer_parsing() {
-        let req = TestRequest::default().insert_header((AUTHORIZATION, "bearer abc")).to_http_request();
+        let req = TestRequest::default()
+            .insert_header((AUTHORIZATION, "bearer abc"))
+            .to_http_request();
         assert_eq!(bearer(&req).as_deref(), Some("abc"));
-        let req = TestRequest::default().insert_header((AUTHORIZATION, "Basic abc")).to_http_request();
+        let req = TestRequest::default()
+            .insert_header((AUTHORIZATION, "Basic abc"))
+            .to_http_request();
         assert_eq!(bearer(&req), None);
-        let req = TestRequest::default().insert_header((AUTHORIZATION, "Bearer a b")).to_http_request();
+        let req = TestRequest::default()
+            .insert_header((AUTHORIZATION, "Bearer a b"))
+            .to_http_request();
         assert_eq!(bearer(&req), None);
     }
 
     #[test]
     fn query_flags_are_truthy() {
-        let req = TestRequest::with_uri("/x?public=true&starred=0&a=&b=False&namespace=n&namespace=m").to_http_request();
+        let req =
+            TestRequest::with_uri("/x?public=true&starred=0&a=&b=False&namespace=n&namespace=m")
+                .to_http_request();
         let q = QueryArgs::parse(&req);
         assert!(q.flag("public", false));
         assert!(!q.flag("starred", true));
@@ -154,7 +167,11 @@ mod tests {
         }
         let ok: B = json_body(&Bytes::from_static(b"{\"name\": \"x\"}"), &schema).unwrap();
         assert_eq!(ok.name, "x");
-        let err = |b: &'static [u8]| json_body::<B>(&Bytes::from_static(b), &schema).unwrap_err().detail;
+        let err = |b: &'static [u8]| {
+            json_body::<B>(&Bytes::from_static(b), &schema)
+                .unwrap_err()
+                .detail
+        };
         assert_eq!(err(b""), "Missing JSON body");
         assert_eq!(err(b"null"), "Missing JSON body");
         assert!(err(b"{nope").starts_with("Invalid JSON body: "));

@@ -88,7 +88,11 @@ pub fn app(
             let readonly_write = state.as_ref().is_some_and(|s| s.config.is_readonly())
                 && req.path().starts_with("/api/")
                 && !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-            let call = if readonly_write { Err(req) } else { Ok(srv.call(req)) };
+            let call = if readonly_write {
+                Err(req)
+            } else {
+                Ok(srv.call(req))
+            };
             async move {
                 let base = state.map(|s| s.config.base_url()).unwrap_or_default();
                 let res = match call {

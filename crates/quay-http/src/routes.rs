@@ -21,6 +21,9 @@ pub struct QueryParam {
     pub kind: &'static str,
 }
 
+/// A request body schema: its name (a discovery definition) and the schema.
+pub type BodySchema = (&'static str, fn() -> Value);
+
 /// One operation of the API.
 #[derive(Clone)]
 pub struct Endpoint {
@@ -34,14 +37,16 @@ pub struct Endpoint {
     pub scope: Option<Scope>,
     pub internal: bool,
     pub query: &'static [QueryParam],
-    /// Request body schema: its name and the schema.
-    pub body: Option<(&'static str, fn() -> Value)>,
+    pub body: Option<BodySchema>,
     pub route: fn() -> Route,
 }
 
 /// Path parameters and their descriptions, as Quay documents them.
 pub const PATH_PARAMS: &[(&str, &str)] = &[
-    ("repository", "The full path of the repository. e.g. namespace/name"),
+    (
+        "repository",
+        "The full path of the repository. e.g. namespace/name",
+    ),
     ("orgname", "The name of the organization"),
     ("username", ""),
 ];
@@ -50,32 +55,85 @@ pub const PATH_PARAMS: &[(&str, &str)] = &[
 /// one of these names addresses the sub-resource, never a nested repository name, so a
 /// sub-resource that is not built yet is an unknown route rather than a repository.
 pub const REPOSITORY_SUBRESOURCES: &[&str] = &[
-    "aggregatelogs", "authorizedemail", "autoprunepolicy", "build", "changestate",
-    "changetrust", "changevisibility", "exportlogs", "logs", "manifest", "mirror",
-    "notification", "permissions", "signatures", "tag", "tokens", "trigger",
+    "aggregatelogs",
+    "authorizedemail",
+    "autoprunepolicy",
+    "build",
+    "changestate",
+    "changetrust",
+    "changevisibility",
+    "exportlogs",
+    "logs",
+    "manifest",
+    "mirror",
+    "notification",
+    "permissions",
+    "signatures",
+    "tag",
+    "tokens",
+    "trigger",
 ];
 
 /// Module descriptions (discovery `tags`).
 pub const TAGS: &[(&str, &str)] = &[
     ("discovery", "API discovery information."),
-    ("organization", "Manage organizations, members and OAuth applications."),
+    (
+        "organization",
+        "Manage organizations, members and OAuth applications.",
+    ),
     ("repository", "List, create and manage repositories."),
     ("user", "Manage the current user."),
 ];
 
 const REPO_LIST_QUERY: &[QueryParam] = &[
-    QueryParam { name: "next_page", help: "The page token for the next page", kind: "string" },
-    QueryParam { name: "repo_kind", help: "The kind of repositories to return", kind: "string" },
-    QueryParam { name: "popularity", help: "Whether to include the repository's popularity metric.", kind: "boolean" },
-    QueryParam { name: "last_modified", help: "Whether to include when the repository was last modified.", kind: "boolean" },
-    QueryParam { name: "public", help: "Adds any repositories visible to the user by virtue of being public", kind: "boolean" },
-    QueryParam { name: "starred", help: "Filters the repositories returned to those starred by the user", kind: "boolean" },
-    QueryParam { name: "namespace", help: "Filters the repositories returned to this namespace", kind: "string" },
+    QueryParam {
+        name: "next_page",
+        help: "The page token for the next page",
+        kind: "string",
+    },
+    QueryParam {
+        name: "repo_kind",
+        help: "The kind of repositories to return",
+        kind: "string",
+    },
+    QueryParam {
+        name: "popularity",
+        help: "Whether to include the repository's popularity metric.",
+        kind: "boolean",
+    },
+    QueryParam {
+        name: "last_modified",
+        help: "Whether to include when the repository was last modified.",
+        kind: "boolean",
+    },
+    QueryParam {
+        name: "public",
+        help: "Adds any repositories visible to the user by virtue of being public",
+        kind: "boolean",
+    },
+    QueryParam {
+        name: "starred",
+        help: "Filters the repositories returned to those starred by the user",
+        kind: "boolean",
+    },
+    QueryParam {
+        name: "namespace",
+        help: "Filters the repositories returned to this namespace",
+        kind: "string",
+    },
 ];
 
 const REPO_GET_QUERY: &[QueryParam] = &[
-    QueryParam { name: "includeTags", help: "Whether to include repository tags", kind: "boolean" },
-    QueryParam { name: "includeStats", help: "Whether to include action statistics", kind: "boolean" },
+    QueryParam {
+        name: "includeTags",
+        help: "Whether to include repository tags",
+        kind: "boolean",
+    },
+    QueryParam {
+        name: "includeStats",
+        help: "Whether to include action statistics",
+        kind: "boolean",
+    },
 ];
 
 const DISCOVERY_QUERY: &[QueryParam] = &[QueryParam {

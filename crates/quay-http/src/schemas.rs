@@ -36,9 +36,14 @@ mod tests {
     /// Our schemas are Quay's, key for key (checked when the catalog is beside us).
     #[test]
     fn schemas_match_the_catalog() {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/spec/quay-api-v1.json");
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/spec/quay-api-v1.json");
         let Ok(text) = std::fs::read_to_string(&path) else {
-            assert!(std::env::var("CI").is_err(), "catalog missing at {}", path.display());
+            assert!(
+                std::env::var("CI").is_err(),
+                "catalog missing at {}",
+                path.display()
+            );
             eprintln!("skipping: no catalog at {}", path.display());
             return;
         };

@@ -102,7 +102,9 @@ impl RepositoryListItemView {
             is_public: r.visibility.is_public(),
             kind: o.kind.to_string(),
             state: r.state.as_str(),
-            last_modified: o.last_modified.then(|| r.last_modified.map(|t| t.timestamp())),
+            last_modified: o
+                .last_modified
+                .then(|| r.last_modified.map(|t| t.timestamp())),
             popularity: o.popularity.then_some(item.action_count as f64),
             is_starred: o.authenticated.then_some(item.starred),
             namespace: r.namespace,
@@ -181,7 +183,10 @@ impl OrganizationView {
                     .into_iter()
                     .map(|t| {
                         let name = t.team.name.clone();
-                        (name, serde_json::to_value(TeamView::new(t)).unwrap_or_default())
+                        (
+                            name,
+                            serde_json::to_value(TeamView::new(t)).unwrap_or_default(),
+                        )
                     })
                     .collect();
                 (Some(map), Some(ordered))
@@ -191,7 +196,11 @@ impl OrganizationView {
         OrganizationView {
             // Quay renders the organization's own avatar as a user's.
             avatar: namespace_avatar(&org, AvatarKind::User),
-            email: if admin { org.email.clone().unwrap_or_default() } else { String::new() },
+            email: if admin {
+                org.email.clone().unwrap_or_default()
+            } else {
+                String::new()
+            },
             is_admin: admin,
             is_member: d.is_member,
             teams,
@@ -290,7 +299,14 @@ impl UserView {
         });
         UserView {
             anonymous: false,
-            avatar: namespace_avatar(&u, if u.robot { AvatarKind::Robot } else { AvatarKind::User }),
+            avatar: namespace_avatar(
+                &u,
+                if u.robot {
+                    AvatarKind::Robot
+                } else {
+                    AvatarKind::User
+                },
+            ),
             username: u.username,
             private,
             organizations,

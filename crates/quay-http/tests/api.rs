@@ -14,7 +14,12 @@ const UNAUTHENTICATED: &str = "Requires authentication";
 async fn initialize_makes_exactly_one_first_user() {
     let h = Harness::new().await;
     let bad = |body| async { h.post("/api/v1/user/initialize", None, body).await };
-    assert_error(&bad(json!({"username": "admin"})).await, 400, "invalid_request", "'password' is a required property");
+    assert_error(
+        &bad(json!({"username": "admin"})).await,
+        400,
+        "invalid_request",
+        "'password' is a required property",
+    );
     assert_error(
         &bad(json!({"username": "admin", "password": "short"})).await,
         400,
@@ -33,9 +38,19 @@ async fn initialize_makes_exactly_one_first_user() {
         "invalid_request",
         "Failed to initialize user: Invalid email address: nope",
     );
-    let r = h.post("/api/v1/user/initialize", None, json!({"username": "admin", "password": "password"})).await;
+    let r = h
+        .post(
+            "/api/v1/user/initialize",
+            None,
+            json!({"username": "admin", "password": "password"}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK);
-    assert_eq!(r.body, json!({"email": null, "username": "admin"}), "no token unless asked");
+    assert_eq!(
+        r.body,
+        json!({"email": null, "username": "admin"}),
+        "no token unless asked"
+    );
     assert_error(
         &bad(json!({"username": "other", "password": "password", "access_token": true})).await,
         400,
@@ -61,9 +76,18 @@ async fn initialize_token_carries_every_scope() {
 
 #[actix_web::test]
 async fn initialize_is_unregistered_when_the_feature_is_off() {
-    let config = Config { feature_user_initialize: false, ..Config::default() };
+    let config = Config {
+        feature_user_initialize: false,
+        ..Config::default()
+    };
     let h = Harness::with_config(config).await;
-    let r = h.post("/api/v1/user/initialize", None, json!({"username": "admin", "password": "password"})).await;
+    let r = h
+        .post(
+            "/api/v1/user/initialize",
+            None,
+            json!({"username": "admin", "password": "password"}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 }
 
@@ -74,17 +98,35 @@ async fn current_user_needs_a_user_token() {
     assert_error(&r, 401, "invalid_token", UNAUTHENTICATED);
     assert_eq!(r.body["session_required"], false);
     let (_, repo_only) = h.user("devtable", "repo:read").await;
-    assert_error(&h.get("/api/v1/user/", Some(&repo_only)).await, 401, "invalid_token", UNAUTHENTICATED);
+    assert_error(
+        &h.get("/api/v1/user/", Some(&repo_only)).await,
+        401,
+        "invalid_token",
+        UNAUTHENTICATED,
+    );
     let (_, reader) = h.user("reader", "user:read").await;
     let r = h.get("/api/v1/user/", Some(&reader)).await;
     assert_eq!(r.status, StatusCode::OK);
-    assert!(r.body.get("email").is_none(), "user:read does not show the private view");
+    assert!(
+        r.body.get("email").is_none(),
+        "user:read does not show the private view"
+    );
     assert_eq!(r.body["organizations"], json!([]));
     // An expired or unknown token is anonymous, as in Quay.
     let id = h.namespace_id("devtable").await;
     let expired = quay_persistence::testing::seed_token(&h.t.db, id, "user:admin", -10).await;
-    assert_error(&h.get("/api/v1/user/", Some(&expired)).await, 401, "invalid_token", UNAUTHENTICATED);
-    assert_error(&h.get("/api/v1/user/", Some("x".repeat(40).as_str())).await, 401, "invalid_token", UNAUTHENTICATED);
+    assert_error(
+        &h.get("/api/v1/user/", Some(&expired)).await,
+        401,
+        "invalid_token",
+        UNAUTHENTICATED,
+    );
+    assert_error(
+        &h.get("/api/v1/user/", Some("x".repeat(40).as_str())).await,
+        401,
+        "invalid_token",
+        UNAUTHENTICATED,
+    );
 }
 
 #[actix_web::test]
@@ -97,26 +139,56 @@ async fn other_users_show_their_public_view() {
     let keys: Vec<&String> = r.body.as_object().unwrap().keys().collect();
     // The caller is a superuser? No: SUPER_USERS is empty by default.
     assert_eq!(keys, ["anonymous", "username", "avatar"]);
-    assert_eq!(h.get("/api/v1/users/devtable", None).await.status, StatusCode::OK);
-    assert_error(&h.get("/api/v1/users/nobody", None).await, 404, "not_found", "Not Found");
+    assert_eq!(
+        h.get("/api/v1/users/devtable", None).await.status,
+        StatusCode::OK
+    );
+    assert_error(
+        &h.get("/api/v1/users/nobody", None).await,
+        404,
+        "not_found",
+        "Not Found",
+    );
 }
 
 #[actix_web::test]
 async fn organization_lifecycle_with_logs() {
     let h = Harness::new().await;
     let admin = h.initialize("admin").await;
-    let (_, outsider) = h.user("outsider", "repo:read repo:write repo:admin repo:create user:read user:admin org:admin").await;
+    let (_, outsider) = h
+        .user(
+            "outsider",
+            "repo:read repo:write repo:admin repo:create user:read user:admin org:admin",
+        )
+        .await;
 
-    let r = h.post("/api/v1/organization/", Some(&admin), json!({"name": "buynlarge", "email": "org@example.com"})).await;
-    assert_eq!((r.status, &r.body), (StatusCode::CREATED, &json!("Created")));
+    let r = h
+        .post(
+            "/api/v1/organization/",
+            Some(&admin),
+            json!({"name": "buynlarge", "email": "org@example.com"}),
+        )
+        .await;
+    assert_eq!(
+        (r.status, &r.body),
+        (StatusCode::CREATED, &json!("Created"))
+    );
     let org_id = h.namespace_id("buynlarge").await;
 
     // Outsiders see the public part only; members see teams; admins everything.
-    let r = h.get("/api/v1/organization/buynlarge", Some(&outsider)).await;
+    let r = h
+        .get("/api/v1/organization/buynlarge", Some(&outsider))
+        .await;
     assert_eq!(r.status, StatusCode::OK);
-    assert_eq!((r.body["is_admin"].clone(), r.body["email"].clone()), (json!(false), json!("")));
+    assert_eq!(
+        (r.body["is_admin"].clone(), r.body["email"].clone()),
+        (json!(false), json!(""))
+    );
     assert!(r.body.get("teams").is_none() && r.body.get("tag_expiration_s").is_none());
-    assert_eq!(h.get("/api/v1/organization/buynlarge", None).await.status, StatusCode::OK);
+    assert_eq!(
+        h.get("/api/v1/organization/buynlarge", None).await.status,
+        StatusCode::OK
+    );
     let r = h.get("/api/v1/organization/buynlarge", Some(&admin)).await;
     assert_eq!(r.body["is_admin"], true);
     assert_eq!(r.body["email"], "org@example.com");
@@ -124,40 +196,111 @@ async fn organization_lifecycle_with_logs() {
     assert_eq!(r.body["teams"]["owners"]["role"], "admin");
     assert_eq!(r.body["teams"]["owners"]["member_count"], 1);
     assert_eq!(r.body["tag_expiration_s"], 1_209_600);
-    assert_error(&h.get("/api/v1/organization/nothere", Some(&admin)).await, 404, "not_found", "Not Found");
+    assert_error(
+        &h.get("/api/v1/organization/nothere", Some(&admin)).await,
+        404,
+        "not_found",
+        "Not Found",
+    );
 
     // Changes: admins only, validated before anything is written.
     assert_error(
-        &h.put("/api/v1/organization/buynlarge", Some(&outsider), json!({"tag_expiration_s": 0})).await,
-        403, "insufficient_scope", "Unauthorized",
+        &h.put(
+            "/api/v1/organization/buynlarge",
+            Some(&outsider),
+            json!({"tag_expiration_s": 0}),
+        )
+        .await,
+        403,
+        "insufficient_scope",
+        "Unauthorized",
     );
     assert_error(
-        &h.put("/api/v1/organization/nothere", Some(&outsider), json!({})).await,
-        403, "insufficient_scope", "Unauthorized",
+        &h.put("/api/v1/organization/nothere", Some(&outsider), json!({}))
+            .await,
+        403,
+        "insufficient_scope",
+        "Unauthorized",
     );
     assert_error(
-        &h.put("/api/v1/organization/buynlarge", Some(&admin), json!({"tag_expiration_s": 5})).await,
-        400, "invalid_request", "Invalid tag expiration option",
+        &h.put(
+            "/api/v1/organization/buynlarge",
+            Some(&admin),
+            json!({"tag_expiration_s": 5}),
+        )
+        .await,
+        400,
+        "invalid_request",
+        "Invalid tag expiration option",
     );
     assert_error(
-        &h.put("/api/v1/organization/buynlarge", Some(&admin), json!({"tag_expiration_s": -1})).await,
-        400, "invalid_request", "-1 is less than the minimum of 0",
+        &h.put(
+            "/api/v1/organization/buynlarge",
+            Some(&admin),
+            json!({"tag_expiration_s": -1}),
+        )
+        .await,
+        400,
+        "invalid_request",
+        "-1 is less than the minimum of 0",
     );
     assert_error(
-        &h.put("/api/v1/organization/buynlarge", Some(&admin), json!({"email": "outsider@example.com"})).await,
-        400, "invalid_request", "E-mail address already used",
+        &h.put(
+            "/api/v1/organization/buynlarge",
+            Some(&admin),
+            json!({"email": "outsider@example.com"}),
+        )
+        .await,
+        400,
+        "invalid_request",
+        "E-mail address already used",
     );
-    let r = h.put("/api/v1/organization/buynlarge", Some(&admin), json!({"tag_expiration_s": 86400, "email": "new@example.com"})).await;
+    let r = h
+        .put(
+            "/api/v1/organization/buynlarge",
+            Some(&admin),
+            json!({"tag_expiration_s": 86400, "email": "new@example.com"}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    assert_eq!((r.body["tag_expiration_s"].clone(), r.body["email"].clone()), (json!(86400), json!("new@example.com")));
+    assert_eq!(
+        (r.body["tag_expiration_s"].clone(), r.body["email"].clone()),
+        (json!(86400), json!("new@example.com"))
+    );
 
-    assert_error(&h.delete("/api/v1/organization/buynlarge", Some(&outsider)).await, 403, "insufficient_scope", "Unauthorized");
-    assert_error(&h.delete("/api/v1/organization/buynlarge", None).await, 401, "invalid_token", UNAUTHENTICATED);
-    assert_eq!(h.delete("/api/v1/organization/buynlarge", Some(&admin)).await.status, StatusCode::NO_CONTENT);
-    assert_error(&h.get("/api/v1/organization/buynlarge", Some(&admin)).await, 404, "not_found", "Not Found");
+    assert_error(
+        &h.delete("/api/v1/organization/buynlarge", Some(&outsider))
+            .await,
+        403,
+        "insufficient_scope",
+        "Unauthorized",
+    );
+    assert_error(
+        &h.delete("/api/v1/organization/buynlarge", None).await,
+        401,
+        "invalid_token",
+        UNAUTHENTICATED,
+    );
+    assert_eq!(
+        h.delete("/api/v1/organization/buynlarge", Some(&admin))
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_error(
+        &h.get("/api/v1/organization/buynlarge", Some(&admin)).await,
+        404,
+        "not_found",
+        "Not Found",
+    );
     assert_eq!(
         h.log_kinds(org_id).await,
-        ["org_create", "org_change_email", "org_change_tag_expiration", "org_delete"]
+        [
+            "org_create",
+            "org_change_email",
+            "org_change_tag_expiration",
+            "org_delete"
+        ]
     );
 }
 
@@ -169,14 +312,42 @@ async fn organization_creation_refusals() {
     let repo_read_only = h.token(uid, "repo:read org:admin").await;
     let create = |token: Option<String>, body: serde_json::Value| {
         let h = &h;
-        async move { h.post("/api/v1/organization/", token.as_deref(), body).await }
+        async move {
+            h.post("/api/v1/organization/", token.as_deref(), body)
+                .await
+        }
     };
-    assert_error(&create(None, json!({"name": "org1"})).await, 401, "invalid_token", UNAUTHENTICATED);
-    assert_error(&create(Some(repo_read_only), json!({"name": "org1"})).await, 403, "insufficient_scope", "Unauthorized");
-    assert_error(&create(Some(admin.clone()), json!({})).await, 400, "invalid_request", "'name' is a required property");
-    assert_error(&create(Some(admin.clone()), json!({"name": 7})).await, 400, "invalid_request", "7 is not of type 'string'");
+    assert_error(
+        &create(None, json!({"name": "org1"})).await,
+        401,
+        "invalid_token",
+        UNAUTHENTICATED,
+    );
+    assert_error(
+        &create(Some(repo_read_only), json!({"name": "org1"})).await,
+        403,
+        "insufficient_scope",
+        "Unauthorized",
+    );
+    assert_error(
+        &create(Some(admin.clone()), json!({})).await,
+        400,
+        "invalid_request",
+        "'name' is a required property",
+    );
+    assert_error(
+        &create(Some(admin.clone()), json!({"name": 7})).await,
+        400,
+        "invalid_request",
+        "7 is not of type 'string'",
+    );
     let taken = "A user or organization with this name already exists";
-    assert_error(&create(Some(admin.clone()), json!({"name": "devtable"})).await, 400, "invalid_request", taken);
+    assert_error(
+        &create(Some(admin.clone()), json!({"name": "devtable"})).await,
+        400,
+        "invalid_request",
+        taken,
+    );
     let pattern = "Namespace must match expression ^([a-z0-9]+(?:[._-][a-z0-9]+)*)$";
     for bad in ["MyOrg", "my org", "my_org!", "-org"] {
         assert_error(
@@ -191,7 +362,9 @@ async fn organization_creation_refusals() {
         &create(Some(admin.clone()), json!({"name": long})).await,
         400,
         "invalid_request",
-        &format!("Invalid namespace {long}: Namespace must be between 2 and 255 characters in length"),
+        &format!(
+            "Invalid namespace {long}: Namespace must be between 2 and 255 characters in length"
+        ),
     );
     assert_error(
         &create(Some(admin.clone()), json!({"name": "org1", "email": "bad"})).await,
@@ -199,8 +372,18 @@ async fn organization_creation_refusals() {
         "invalid_request",
         "Invalid email address: bad",
     );
-    assert_eq!(create(Some(admin.clone()), json!({"name": "org1"})).await.status, StatusCode::CREATED);
-    assert_error(&create(Some(admin.clone()), json!({"name": "org1"})).await, 400, "invalid_request", taken);
+    assert_eq!(
+        create(Some(admin.clone()), json!({"name": "org1"}))
+            .await
+            .status,
+        StatusCode::CREATED
+    );
+    assert_error(
+        &create(Some(admin.clone()), json!({"name": "org1"})).await,
+        400,
+        "invalid_request",
+        taken,
+    );
 }
 
 #[actix_web::test]
@@ -209,9 +392,22 @@ async fn repository_lifecycle_with_logs() {
     let admin = h.initialize("admin").await;
     let admin_id = h.namespace_id("admin").await;
     let body = json!({"repository": "simple", "visibility": "private", "description": "A repo"});
-    let r = h.post("/api/v1/repository", Some(&admin), body.clone()).await;
-    assert_eq!((r.status, &r.body), (StatusCode::CREATED, &json!({"namespace": "admin", "name": "simple", "kind": "image"})));
-    assert_error(&h.post("/api/v1/repository", Some(&admin), body).await, 400, "invalid_request", "Repository already exists");
+    let r = h
+        .post("/api/v1/repository", Some(&admin), body.clone())
+        .await;
+    assert_eq!(
+        (r.status, &r.body),
+        (
+            StatusCode::CREATED,
+            &json!({"namespace": "admin", "name": "simple", "kind": "image"})
+        )
+    );
+    assert_error(
+        &h.post("/api/v1/repository", Some(&admin), body).await,
+        400,
+        "invalid_request",
+        "Repository already exists",
+    );
 
     let r = h.get("/api/v1/repository/admin/simple", Some(&admin)).await;
     assert_eq!(r.status, StatusCode::OK);
@@ -220,26 +416,79 @@ async fn repository_lifecycle_with_logs() {
     assert_eq!(r.body["tags"], json!({}));
     assert_eq!(r.body["description"], "A repo");
     assert!(r.body.get("stats").is_none());
-    let r = h.get("/api/v1/repository/admin/simple?includeTags=false&includeStats=true", Some(&admin)).await;
+    let r = h
+        .get(
+            "/api/v1/repository/admin/simple?includeTags=false&includeStats=true",
+            Some(&admin),
+        )
+        .await;
     assert!(r.body.get("tags").is_none());
     assert_eq!(r.body["stats"].as_array().unwrap().len(), 91);
 
-    let r = h.put("/api/v1/repository/admin/simple", Some(&admin), json!({"description": "Changed"})).await;
-    assert_eq!((r.status, &r.body), (StatusCode::OK, &json!({"success": true})));
-    let r = h.post("/api/v1/repository/admin/simple/changevisibility", Some(&admin), json!({"visibility": "public"})).await;
-    assert_eq!((r.status, &r.body), (StatusCode::OK, &json!({"success": true})));
+    let r = h
+        .put(
+            "/api/v1/repository/admin/simple",
+            Some(&admin),
+            json!({"description": "Changed"}),
+        )
+        .await;
+    assert_eq!(
+        (r.status, &r.body),
+        (StatusCode::OK, &json!({"success": true}))
+    );
+    let r = h
+        .post(
+            "/api/v1/repository/admin/simple/changevisibility",
+            Some(&admin),
+            json!({"visibility": "public"}),
+        )
+        .await;
+    assert_eq!(
+        (r.status, &r.body),
+        (StatusCode::OK, &json!({"success": true}))
+    );
     let r = h.get("/api/v1/repository/admin/simple", None).await;
-    assert_eq!((r.status, r.body["description"].clone(), r.body["status_token"].clone()), (StatusCode::OK, json!("Changed"), json!("")));
+    assert_eq!(
+        (
+            r.status,
+            r.body["description"].clone(),
+            r.body["status_token"].clone()
+        ),
+        (StatusCode::OK, json!("Changed"), json!(""))
+    );
     assert_error(
-        &h.post("/api/v1/repository/admin/simple/changevisibility", Some(&admin), json!({"visibility": "hidden"})).await,
-        400, "invalid_request", "'hidden' is not one of ['public', 'private']",
+        &h.post(
+            "/api/v1/repository/admin/simple/changevisibility",
+            Some(&admin),
+            json!({"visibility": "hidden"}),
+        )
+        .await,
+        400,
+        "invalid_request",
+        "'hidden' is not one of ['public', 'private']",
     );
 
-    assert_eq!(h.delete("/api/v1/repository/admin/simple", Some(&admin)).await.status, StatusCode::NO_CONTENT);
-    assert_error(&h.get("/api/v1/repository/admin/simple", Some(&admin)).await, 404, "not_found", "Not Found");
+    assert_eq!(
+        h.delete("/api/v1/repository/admin/simple", Some(&admin))
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_error(
+        &h.get("/api/v1/repository/admin/simple", Some(&admin)).await,
+        404,
+        "not_found",
+        "Not Found",
+    );
     assert_eq!(
         h.log_kinds(admin_id).await,
-        ["user_create", "create_repo", "set_repo_description", "change_repo_visibility", "delete_repo"]
+        [
+            "user_create",
+            "create_repo",
+            "set_repo_description",
+            "change_repo_visibility",
+            "delete_repo"
+        ]
     );
 }
 
@@ -250,28 +499,94 @@ async fn repository_access_follows_quay_ordering() {
     let (uid, outsider) = h.user("outsider", ALL_SCOPES).await;
     let no_create = h.token(uid, "repo:read repo:write repo:admin").await;
     let read_only = h.token(h.namespace_id("admin").await, "repo:read").await;
-    h.post("/api/v1/repository", Some(&admin), json!({"repository": "private", "visibility": "private", "description": ""})).await;
+    h.post(
+        "/api/v1/repository",
+        Some(&admin),
+        json!({"repository": "private", "visibility": "private", "description": ""}),
+    )
+    .await;
 
     // Missing token: 401. Token without the scope: 403.
     let body = json!({"repository": "x", "visibility": "private", "description": ""});
-    assert_error(&h.post("/api/v1/repository", None, body.clone()).await, 401, "invalid_token", UNAUTHENTICATED);
-    assert_error(&h.post("/api/v1/repository", Some(&no_create), body.clone()).await, 403, "insufficient_scope", "Unauthorized");
     assert_error(
-        &h.put("/api/v1/repository/admin/private", Some(&read_only), json!({"description": "x"})).await,
-        403, "insufficient_scope", "Unauthorized",
+        &h.post("/api/v1/repository", None, body.clone()).await,
+        401,
+        "invalid_token",
+        UNAUTHENTICATED,
+    );
+    assert_error(
+        &h.post("/api/v1/repository", Some(&no_create), body.clone())
+            .await,
+        403,
+        "insufficient_scope",
+        "Unauthorized",
+    );
+    assert_error(
+        &h.put(
+            "/api/v1/repository/admin/private",
+            Some(&read_only),
+            json!({"description": "x"}),
+        )
+        .await,
+        403,
+        "insufficient_scope",
+        "Unauthorized",
     );
     // Someone else's namespace or private repository: 403, whether or not it exists.
     let elsewhere = json!({"namespace": "admin", "repository": "x", "visibility": "private", "description": ""});
-    assert_error(&h.post("/api/v1/repository", Some(&outsider), elsewhere).await, 403, "insufficient_scope", "Unauthorized");
-    for path in ["/api/v1/repository/admin/private", "/api/v1/repository/admin/missing", "/api/v1/repository/ghost/missing"] {
-        assert_error(&h.get(path, Some(&outsider)).await, 403, "insufficient_scope", "Unauthorized");
-        assert_error(&h.get(path, None).await, 401, "invalid_token", UNAUTHENTICATED);
+    assert_error(
+        &h.post("/api/v1/repository", Some(&outsider), elsewhere)
+            .await,
+        403,
+        "insufficient_scope",
+        "Unauthorized",
+    );
+    for path in [
+        "/api/v1/repository/admin/private",
+        "/api/v1/repository/admin/missing",
+        "/api/v1/repository/ghost/missing",
+    ] {
+        assert_error(
+            &h.get(path, Some(&outsider)).await,
+            403,
+            "insufficient_scope",
+            "Unauthorized",
+        );
+        assert_error(
+            &h.get(path, None).await,
+            401,
+            "invalid_token",
+            UNAUTHENTICATED,
+        );
     }
-    assert_error(&h.delete("/api/v1/repository/admin/private", Some(&outsider)).await, 403, "insufficient_scope", "Unauthorized");
+    assert_error(
+        &h.delete("/api/v1/repository/admin/private", Some(&outsider))
+            .await,
+        403,
+        "insufficient_scope",
+        "Unauthorized",
+    );
     // The owner learns it does not exist.
-    assert_error(&h.get("/api/v1/repository/admin/missing", Some(&admin)).await, 404, "not_found", "Not Found");
-    assert_error(&h.delete("/api/v1/repository/admin/missing", Some(&admin)).await, 404, "not_found", "Not Found");
-    assert_eq!(h.get("/api/v1/repository/admin/private", Some(&read_only)).await.body["can_write"], false);
+    assert_error(
+        &h.get("/api/v1/repository/admin/missing", Some(&admin))
+            .await,
+        404,
+        "not_found",
+        "Not Found",
+    );
+    assert_error(
+        &h.delete("/api/v1/repository/admin/missing", Some(&admin))
+            .await,
+        404,
+        "not_found",
+        "Not Found",
+    );
+    assert_eq!(
+        h.get("/api/v1/repository/admin/private", Some(&read_only))
+            .await
+            .body["can_write"],
+        false
+    );
 }
 
 #[actix_web::test]
@@ -282,27 +597,73 @@ async fn repository_names_are_validated() {
         let h = &h;
         let admin = admin.clone();
         async move {
-            h.post("/api/v1/repository", Some(&admin), json!({"repository": name, "visibility": "public", "description": ""})).await
+            h.post(
+                "/api/v1/repository",
+                Some(&admin),
+                json!({"repository": name, "visibility": "public", "description": ""}),
+            )
+            .await
         }
     };
-    for bad in ["Upper".to_string(), "a".repeat(256), "bad name".into(), "-lead".into(), "a:b".into(), "a//b".into(), "".into()] {
-        assert_error(&create(bad.clone()).await, 400, "invalid_request", "Invalid repository name");
+    for bad in [
+        "Upper".to_string(),
+        "a".repeat(256),
+        "bad name".into(),
+        "-lead".into(),
+        "a:b".into(),
+        "a//b".into(),
+        "".into(),
+    ] {
+        assert_error(
+            &create(bad.clone()).await,
+            400,
+            "invalid_request",
+            "Invalid repository name",
+        );
     }
     // Extended names nest with '/', and every endpoint finds them.
-    assert_eq!(create("team/app/api".into()).await.status, StatusCode::CREATED);
-    let r = h.get("/api/v1/repository/admin/team/app/api", Some(&admin)).await;
-    assert_eq!((r.status, r.body["name"].clone()), (StatusCode::OK, json!("team/app/api")));
-    let r = h.post("/api/v1/repository/admin/team/app/api/changevisibility", Some(&admin), json!({"visibility": "private"})).await;
+    assert_eq!(
+        create("team/app/api".into()).await.status,
+        StatusCode::CREATED
+    );
+    let r = h
+        .get("/api/v1/repository/admin/team/app/api", Some(&admin))
+        .await;
+    assert_eq!(
+        (r.status, r.body["name"].clone()),
+        (StatusCode::OK, json!("team/app/api"))
+    );
+    let r = h
+        .post(
+            "/api/v1/repository/admin/team/app/api/changevisibility",
+            Some(&admin),
+            json!({"visibility": "private"}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK);
-    assert_eq!(h.get("/api/v1/repository/admin/team/app/api", None).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        h.get("/api/v1/repository/admin/team/app/api", None)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
 }
 
 #[actix_web::test]
 async fn extended_names_can_be_turned_off() {
-    let config = Config { feature_extended_repository_names: false, ..Config::default() };
+    let config = Config {
+        feature_extended_repository_names: false,
+        ..Config::default()
+    };
     let h = Harness::with_config(config).await;
     let admin = h.initialize("admin").await;
-    let r = h.post("/api/v1/repository", Some(&admin), json!({"repository": "a/b", "visibility": "public", "description": ""})).await;
+    let r = h
+        .post(
+            "/api/v1/repository",
+            Some(&admin),
+            json!({"repository": "a/b", "visibility": "public", "description": ""}),
+        )
+        .await;
     assert_error(&r, 400, "invalid_request", "Invalid repository name");
 }
 
@@ -313,41 +674,85 @@ async fn repository_listing_filters_and_pages() {
     let (_, other) = h.user("other", ALL_SCOPES).await;
     for i in 0..103 {
         let vis = if i < 2 { "public" } else { "private" };
-        let r = h.post("/api/v1/repository", Some(&admin), json!({"repository": format!("r{i:03}"), "visibility": vis, "description": ""})).await;
+        let r = h
+            .post(
+                "/api/v1/repository",
+                Some(&admin),
+                json!({"repository": format!("r{i:03}"), "visibility": vis, "description": ""}),
+            )
+            .await;
         assert_eq!(r.status, StatusCode::CREATED);
     }
     assert_error(
         &h.get("/api/v1/repository", Some(&admin)).await,
-        400, "invalid_request", "namespace, starred or public are required for this API call",
+        400,
+        "invalid_request",
+        "namespace, starred or public are required for this API call",
     );
-    assert_eq!(h.get("/api/v1/repository?starred=true", None).await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        h.get("/api/v1/repository?starred=true", None).await.status,
+        StatusCode::BAD_REQUEST
+    );
 
     // Paging: 100, then the rest through next_page.
-    let first = h.get("/api/v1/repository?namespace=admin", Some(&admin)).await;
+    let first = h
+        .get("/api/v1/repository?namespace=admin", Some(&admin))
+        .await;
     let repos = first.body["repositories"].as_array().unwrap();
     assert_eq!(repos.len(), 100);
     assert_eq!(repos[0]["name"], "r000");
     assert_eq!(repos[0]["is_starred"], false);
     assert!(repos[0].get("last_modified").is_none() && repos[0].get("popularity").is_none());
     let token = first.body["next_page"].as_str().expect("a next page");
-    let second = h.get(&format!("/api/v1/repository?namespace=admin&next_page={token}"), Some(&admin)).await;
-    let names: Vec<_> = second.body["repositories"].as_array().unwrap().iter().map(|r| r["name"].clone()).collect();
+    let second = h
+        .get(
+            &format!("/api/v1/repository?namespace=admin&next_page={token}"),
+            Some(&admin),
+        )
+        .await;
+    let names: Vec<_> = second.body["repositories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].clone())
+        .collect();
     assert_eq!(names, [json!("r100"), json!("r101"), json!("r102")]);
     assert!(second.body.get("next_page").is_none());
     // A forged token is the first page.
-    let forged = h.get("/api/v1/repository?namespace=admin&next_page=abc.def", Some(&admin)).await;
+    let forged = h
+        .get(
+            "/api/v1/repository?namespace=admin&next_page=abc.def",
+            Some(&admin),
+        )
+        .await;
     assert_eq!(forged.body["repositories"][0]["name"], "r000");
 
     // Visibility: others see public repositories only when they ask for them.
-    let r = h.get("/api/v1/repository?namespace=admin", Some(&other)).await;
+    let r = h
+        .get("/api/v1/repository?namespace=admin", Some(&other))
+        .await;
     assert_eq!(r.body["repositories"], json!([]));
-    let r = h.get("/api/v1/repository?public=true&last_modified=true&popularity=true", None).await;
+    let r = h
+        .get(
+            "/api/v1/repository?public=true&last_modified=true&popularity=true",
+            None,
+        )
+        .await;
     let repos = r.body["repositories"].as_array().unwrap();
     assert_eq!(repos.len(), 2);
     assert_eq!(repos[0]["last_modified"], json!(null));
     assert_eq!(repos[0]["popularity"], json!(0.0));
-    assert!(repos[0].get("is_starred").is_none(), "anonymous callers get no is_starred");
-    assert_error(&h.get("/api/v1/repository?public=true&repo_kind=helm", None).await, 400, "invalid_request", "Unknown repository kind");
+    assert!(
+        repos[0].get("is_starred").is_none(),
+        "anonymous callers get no is_starred"
+    );
+    assert_error(
+        &h.get("/api/v1/repository?public=true&repo_kind=helm", None)
+            .await,
+        400,
+        "invalid_request",
+        "Unknown repository kind",
+    );
 }
 
 #[actix_web::test]
@@ -355,13 +760,32 @@ async fn malformed_requests_are_400_not_500() {
     let h = Harness::new().await;
     let admin = h.initialize("admin").await;
     for body in ["{not json", "[1, 2]", "\"text\"", "null", ""] {
-        let r = h.call(Method::POST, "/api/v1/repository", Some(&admin), Some(body)).await;
+        let r = h
+            .call(Method::POST, "/api/v1/repository", Some(&admin), Some(body))
+            .await;
         assert_eq!(r.status, StatusCode::BAD_REQUEST, "{body}: {}", r.body);
         assert_eq!(r.body["error_type"], "invalid_request");
     }
-    let r = h.call(Method::POST, "/api/v1/repository", Some(&admin), Some("{not json")).await;
-    assert!(r.body["detail"].as_str().unwrap().starts_with("Invalid JSON body: "));
-    let r = h.call(Method::PUT, "/api/v1/organization/x", Some(&admin), Some("{\"invoice_email\": \"yes\"}")).await;
+    let r = h
+        .call(
+            Method::POST,
+            "/api/v1/repository",
+            Some(&admin),
+            Some("{not json"),
+        )
+        .await;
+    assert!(r.body["detail"]
+        .as_str()
+        .unwrap()
+        .starts_with("Invalid JSON body: "));
+    let r = h
+        .call(
+            Method::PUT,
+            "/api/v1/organization/x",
+            Some(&admin),
+            Some("{\"invoice_email\": \"yes\"}"),
+        )
+        .await;
     assert_error(&r, 400, "invalid_request", "'yes' is not of type 'boolean'");
 }
 
@@ -371,57 +795,129 @@ async fn unknown_routes_and_methods_answer_json() {
     let r = h.get("/api/v1/nothing/here", None).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert_eq!(r.body["error_type"], "not_found");
-    let r = h.call(Method::PATCH, "/api/v1/repository", None, None).await;
+    let r = h
+        .call(Method::PATCH, "/api/v1/repository", None, None)
+        .await;
     assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(r.body["status"], 405);
     // Endpoints of later issues are not registered, not faked.
-    assert_eq!(h.get("/api/v1/repository/admin/simple/tag/", None).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(h.get("/api/v1/superuser/users/", None).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        h.get("/api/v1/repository/admin/simple/tag/", None)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        h.get("/api/v1/superuser/users/", None).await.status,
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[actix_web::test]
 async fn readonly_registry_refuses_writes() {
-    let config = Config { registry_state: "readonly".into(), ..Config::default() };
+    let config = Config {
+        registry_state: "readonly".into(),
+        ..Config::default()
+    };
     let h = Harness::with_config(config).await;
-    let r = h.post("/api/v1/organization/", None, json!({"name": "x"})).await;
+    let r = h
+        .post("/api/v1/organization/", None, json!({"name": "x"}))
+        .await;
     assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(r.body["is_readonly"], true);
-    assert_eq!(h.get("/api/v1/discovery", None).await.status, StatusCode::OK);
+    assert_eq!(
+        h.get("/api/v1/discovery", None).await.status,
+        StatusCode::OK
+    );
 }
 
 #[actix_web::test]
 async fn anonymous_access_can_be_disabled() {
-    let config = Config { feature_anonymous_access: false, ..Config::default() };
+    let config = Config {
+        feature_anonymous_access: false,
+        ..Config::default()
+    };
     let h = Harness::with_config(config).await;
     let admin = h.initialize("admin").await;
-    h.post("/api/v1/repository", Some(&admin), json!({"repository": "pub", "visibility": "public", "description": ""})).await;
-    assert_error(&h.get("/api/v1/repository/admin/pub", None).await, 401, "invalid_token", "Anonymous access is not allowed");
-    assert_eq!(h.get("/api/v1/repository/admin/pub", Some(&admin)).await.status, StatusCode::OK);
+    h.post(
+        "/api/v1/repository",
+        Some(&admin),
+        json!({"repository": "pub", "visibility": "public", "description": ""}),
+    )
+    .await;
+    assert_error(
+        &h.get("/api/v1/repository/admin/pub", None).await,
+        401,
+        "invalid_token",
+        "Anonymous access is not allowed",
+    );
+    assert_eq!(
+        h.get("/api/v1/repository/admin/pub", Some(&admin))
+            .await
+            .status,
+        StatusCode::OK
+    );
     // @anon_allowed endpoints stay open.
-    assert_eq!(h.get("/api/v1/discovery", None).await.status, StatusCode::OK);
-    assert_error(&h.get("/api/v1/user/", None).await, 401, "invalid_token", UNAUTHENTICATED);
+    assert_eq!(
+        h.get("/api/v1/discovery", None).await.status,
+        StatusCode::OK
+    );
+    assert_error(
+        &h.get("/api/v1/user/", None).await,
+        401,
+        "invalid_token",
+        UNAUTHENTICATED,
+    );
 }
 
 #[actix_web::test]
 async fn superusers_reach_other_repositories_only_with_full_access() {
-    let mut config = Config { super_users: vec!["root".into()], ..Config::default() };
+    let mut config = Config {
+        super_users: vec!["root".into()],
+        ..Config::default()
+    };
     let h = Harness::with_config(config.clone()).await;
     let admin = h.initialize("admin").await;
-    h.post("/api/v1/repository", Some(&admin), json!({"repository": "p", "visibility": "private", "description": ""})).await;
+    h.post(
+        "/api/v1/repository",
+        Some(&admin),
+        json!({"repository": "p", "visibility": "private", "description": ""}),
+    )
+    .await;
     let (_, root) = h.user("root", ALL_SCOPES).await;
-    assert_eq!(h.get("/api/v1/repository/admin/p", Some(&root)).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        h.get("/api/v1/repository/admin/p", Some(&root))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
     let me = h.get("/api/v1/user/", Some(&root)).await;
     assert_eq!(me.body["super_user"], true);
 
     config.feature_superusers_full_access = true;
     let h = Harness::with_config(config).await;
     let admin = h.initialize("admin").await;
-    h.post("/api/v1/repository", Some(&admin), json!({"repository": "p", "visibility": "private", "description": ""})).await;
+    h.post(
+        "/api/v1/repository",
+        Some(&admin),
+        json!({"repository": "p", "visibility": "private", "description": ""}),
+    )
+    .await;
     let (uid, root) = h.user("root", ALL_SCOPES).await;
-    assert_eq!(h.get("/api/v1/repository/admin/p", Some(&root)).await.status, StatusCode::OK);
+    assert_eq!(
+        h.get("/api/v1/repository/admin/p", Some(&root))
+            .await
+            .status,
+        StatusCode::OK
+    );
     // Without the super:user scope the powers are not there.
     let plain = h.token(uid, "repo:read").await;
-    assert_eq!(h.get("/api/v1/repository/admin/p", Some(&plain)).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        h.get("/api/v1/repository/admin/p", Some(&plain))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
 }
 
 #[actix_web::test]
@@ -439,14 +935,22 @@ async fn discovery_lists_exactly_the_registered_routes() {
             }
         }
     }
-    let mut registered: Vec<(String, String)> =
-        quay_http::routes::endpoints().iter().map(|e| (e.method.to_string(), e.path.to_string())).collect();
+    let mut registered: Vec<(String, String)> = quay_http::routes::endpoints()
+        .iter()
+        .map(|e| (e.method.to_string(), e.path.to_string()))
+        .collect();
     documented.sort();
     registered.sort();
     assert_eq!(documented, registered);
     let create = &r.body["paths"]["/api/v1/repository"]["post"];
-    assert_eq!(create["security"], json!([{"oauth2_implicit": ["repo:create"]}]));
-    assert_eq!(r.body["definitions"]["NewRepo"]["required"], json!(["repository", "visibility", "description"]));
+    assert_eq!(
+        create["security"],
+        json!([{"oauth2_implicit": ["repo:create"]}])
+    );
+    assert_eq!(
+        r.body["definitions"]["NewRepo"]["required"],
+        json!(["repository", "visibility", "description"])
+    );
 }
 
 #[actix_web::test]

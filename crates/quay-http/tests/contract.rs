@@ -67,7 +67,12 @@ fn parse_curl(example: &str, token: &str) -> Curl {
     let command = example.split(" | ").next().unwrap();
     let words = shell_words(command);
     assert_eq!(words[0], "curl");
-    let mut curl = Curl { method: Method::GET, path: String::new(), headers: Vec::new(), data: None };
+    let mut curl = Curl {
+        method: Method::GET,
+        path: String::new(),
+        headers: Vec::new(),
+        data: None,
+    };
     let mut i = 1;
     while i < words.len() {
         match words[i].as_str() {
@@ -77,7 +82,8 @@ fn parse_curl(example: &str, token: &str) -> Curl {
             }
             "-H" => {
                 let (k, v) = words[i + 1].split_once(':').unwrap();
-                curl.headers.push((k.trim().to_string(), v.trim().replace("{token}", token)));
+                curl.headers
+                    .push((k.trim().to_string(), v.trim().replace("{token}", token)));
                 i += 1;
             }
             "-d" | "--data" => {
@@ -113,14 +119,26 @@ async fn replay(h: &Harness, example: &str, token: &str) -> Response {
         .find(|(k, _)| k.eq_ignore_ascii_case("authorization"))
         .and_then(|(_, v)| v.strip_prefix("Bearer "))
         .map(str::to_string);
-    h.call(curl.method, &curl.path, bearer.as_deref(), curl.data.as_deref()).await
+    h.call(
+        curl.method,
+        &curl.path,
+        bearer.as_deref(),
+        curl.data.as_deref(),
+    )
+    .await
 }
 
 #[actix_web::test]
 async fn seed_create_private_repository() {
     let h = Harness::new().await;
     let token = h.initialize("quayadmin").await;
-    let r = h.post("/api/v1/organization/", Some(&token), json!({"name": "yournamespace", "email": "ns@example.com"})).await;
+    let r = h
+        .post(
+            "/api/v1/organization/",
+            Some(&token),
+            json!({"name": "yournamespace", "email": "ns@example.com"}),
+        )
+        .await;
     assert_eq!(r.status.as_u16(), 201);
 
     let r = replay(&h, CREATE_PRIVATE_REPOSITORY, &token).await;
@@ -132,15 +150,29 @@ async fn seed_create_private_repository() {
     insta::assert_json_snapshot!("seed_1_4_8_create_private_repository_again", again.body);
 
     // The repository the example created, as the slice's read endpoints show it.
-    let repo = h.get("/api/v1/repository/yournamespace/yourreponame", Some(&token)).await;
+    let repo = h
+        .get(
+            "/api/v1/repository/yournamespace/yourreponame",
+            Some(&token),
+        )
+        .await;
     insta::assert_json_snapshot!("get_repo", repo.body, {".status_token" => "[badge token]"});
-    let list = h.get("/api/v1/repository?namespace=yournamespace&last_modified=true&popularity=true", Some(&token)).await;
+    let list = h
+        .get(
+            "/api/v1/repository?namespace=yournamespace&last_modified=true&popularity=true",
+            Some(&token),
+        )
+        .await;
     insta::assert_json_snapshot!("list_repos", list.body);
-    let org = h.get("/api/v1/organization/yournamespace", Some(&token)).await;
+    let org = h
+        .get("/api/v1/organization/yournamespace", Some(&token))
+        .await;
     insta::assert_json_snapshot!("get_organization", org.body);
     let me = h.get("/api/v1/user/", Some(&token)).await;
     insta::assert_json_snapshot!("get_logged_in_user", me.body);
-    let anonymous = h.get("/api/v1/repository/yournamespace/yourreponame", None).await;
+    let anonymous = h
+        .get("/api/v1/repository/yournamespace/yourreponame", None)
+        .await;
     insta::assert_json_snapshot!("get_repo_anonymous", anonymous.body);
 }
 
@@ -158,7 +190,9 @@ fn curl_examples_parse_as_the_guide_prints_them() {
     let curl = parse_curl(CREATE_PRIVATE_REPOSITORY, "TOKEN");
     assert_eq!(curl.method, Method::POST);
     assert_eq!(curl.path, "/api/v1/repository");
-    assert!(curl.headers.contains(&("Authorization".into(), "Bearer TOKEN".into())));
+    assert!(curl
+        .headers
+        .contains(&("Authorization".into(), "Bearer TOKEN".into())));
     let data: Value = serde_json::from_str(curl.data.as_deref().unwrap()).unwrap();
     assert_eq!(data["visibility"], "private");
 }
@@ -168,12 +202,19 @@ fn curl_examples_parse_as_the_guide_prints_them() {
 fn examples_are_the_seed_guides_text() {
     let seeds = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/seeds");
     let Ok(entries) = std::fs::read_dir(&seeds) else {
-        assert!(std::env::var("CI").is_err(), "seed guide missing at {}", seeds.display());
+        assert!(
+            std::env::var("CI").is_err(),
+            "seed guide missing at {}",
+            seeds.display()
+        );
         eprintln!("skipping: no seed guide at {}", seeds.display());
         return;
     };
     let text: String = entries
         .filter_map(|e| std::fs::read_to_string(e.ok()?.path()).ok())
         .collect();
-    assert!(text.contains(CREATE_PRIVATE_REPOSITORY), "1.4.8 changed in the seed guide");
+    assert!(
+        text.contains(CREATE_PRIVATE_REPOSITORY),
+        "1.4.8 changed in the seed guide"
+    );
 }

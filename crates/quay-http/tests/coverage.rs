@@ -21,7 +21,11 @@ fn concrete(path: &str) -> String {
     while let Some(start) = rest.find('{') {
         out.push_str(&rest[..start]);
         let end = rest[start..].find('}').unwrap() + start;
-        out.push_str(if &rest[start + 1..end] == "repository" { "someone/somerepo" } else { "somename" });
+        out.push_str(if &rest[start + 1..end] == "repository" {
+            "someone/somerepo"
+        } else {
+            "somename"
+        });
         rest = &rest[end + 1..];
     }
     out.push_str(rest);
@@ -37,12 +41,27 @@ async fn registered_routes_are_catalog_operations_and_the_rest_is_unregistered()
         .as_array()
         .unwrap()
         .iter()
-        .map(|e| (e["method"].as_str().unwrap().to_string(), e["openapi_path"].as_str().unwrap().to_string(), e["in_seed_guide"] == true))
+        .map(|e| {
+            (
+                e["method"].as_str().unwrap().to_string(),
+                e["openapi_path"].as_str().unwrap().to_string(),
+                e["in_seed_guide"] == true,
+            )
+        })
         .collect();
     let table = quay_http::routes::endpoints();
-    let registered: Vec<(String, String)> = table.iter().map(|e| (e.method.to_string(), e.path.to_string())).collect();
-    let strays: Vec<_> = registered.iter().filter(|(m, p)| !ops.iter().any(|(om, op, _)| om == m && op == p)).collect();
-    assert!(strays.is_empty(), "registered routes missing from Quay's catalog: {strays:?}");
+    let registered: Vec<(String, String)> = table
+        .iter()
+        .map(|e| (e.method.to_string(), e.path.to_string()))
+        .collect();
+    let strays: Vec<_> = registered
+        .iter()
+        .filter(|(m, p)| !ops.iter().any(|(om, op, _)| om == m && op == p))
+        .collect();
+    assert!(
+        strays.is_empty(),
+        "registered routes missing from Quay's catalog: {strays:?}"
+    );
 
     let in_seed = registered
         .iter()
@@ -65,6 +84,10 @@ async fn registered_routes_are_catalog_operations_and_the_rest_is_unregistered()
         let unmatched = (r.status == StatusCode::NOT_FOUND && r.body["detail"] == UNKNOWN_ROUTE)
             || r.status == StatusCode::METHOD_NOT_ALLOWED;
         let implemented = registered.iter().any(|(rm, rp)| rm == method && rp == path);
-        assert_eq!(!unmatched, implemented, "{method} {path} answered {} {}", r.status, r.body);
+        assert_eq!(
+            !unmatched, implemented,
+            "{method} {path} answered {} {}",
+            r.status, r.body
+        );
     }
 }

@@ -63,7 +63,11 @@ pub trait NamespaceStore: Send + Sync {
     async fn teams(&self, org_id: i64, viewer: Option<i64>) -> DomainResult<Vec<TeamSummary>>;
 
     /// The user's standing in the namespace `namespace_id`.
-    async fn namespace_grant(&self, namespace_id: i64, user_id: i64) -> DomainResult<NamespaceGrant>;
+    async fn namespace_grant(
+        &self,
+        namespace_id: i64,
+        user_id: i64,
+    ) -> DomainResult<NamespaceGrant>;
 
     /// Organizations the user is in a team of, with the highest team role.
     async fn user_organizations(&self, user_id: i64) -> DomainResult<Vec<(Namespace, TeamRole)>>;
@@ -85,9 +89,17 @@ pub trait UserService: Send + Sync {
 /// The organization operations of the API.
 #[async_trait]
 pub trait OrgService: Send + Sync {
-    async fn create_organization(&self, caller: &Caller, req: CreateOrganization) -> DomainResult<()>;
+    async fn create_organization(
+        &self,
+        caller: &Caller,
+        req: CreateOrganization,
+    ) -> DomainResult<()>;
 
-    async fn get_organization(&self, caller: &Caller, name: &str) -> DomainResult<OrganizationDetails>;
+    async fn get_organization(
+        &self,
+        caller: &Caller,
+        name: &str,
+    ) -> DomainResult<OrganizationDetails>;
 
     async fn update_organization(
         &self,

@@ -86,14 +86,20 @@ impl Organizations {
         if is_valid_email(email) {
             Ok(())
         } else {
-            Err(DomainError::invalid(format!("Invalid email address: {email}")))
+            Err(DomainError::invalid(format!(
+                "Invalid email address: {email}"
+            )))
         }
     }
 }
 
 #[async_trait]
 impl OrgService for Organizations {
-    async fn create_organization(&self, caller: &Caller, req: CreateOrganization) -> DomainResult<()> {
+    async fn create_organization(
+        &self,
+        caller: &Caller,
+        req: CreateOrganization,
+    ) -> DomainResult<()> {
         const TAKEN: &str = "A user or organization with this name already exists";
         let principal = self.authz.require_user_admin(caller)?;
         if self.config.feature_superusers_org_creation_only && !principal.superuser {
@@ -107,12 +113,17 @@ impl OrgService for Organizations {
             return Err(DomainError::invalid("Email address is required"));
         }
         if let Err(issue) = check_namespace(&req.name) {
-            return Err(DomainError::invalid(format!("Invalid namespace {}: {issue}", req.name)));
+            return Err(DomainError::invalid(format!(
+                "Invalid namespace {}: {issue}",
+                req.name
+            )));
         }
         if let Some(email) = &email {
             Self::check_email(email)?;
             if self.store.email_in_use(email).await? {
-                return Err(DomainError::invalid(format!("Email has already been used: {email}")));
+                return Err(DomainError::invalid(format!(
+                    "Email has already been used: {email}"
+                )));
             }
         }
         let log = NewLogEntry::new(
@@ -134,7 +145,11 @@ impl OrgService for Organizations {
         }
     }
 
-    async fn get_organization(&self, caller: &Caller, name: &str) -> DomainResult<OrganizationDetails> {
+    async fn get_organization(
+        &self,
+        caller: &Caller,
+        name: &str,
+    ) -> DomainResult<OrganizationDetails> {
         let org = self.find_org(name).await?.ok_or(DomainError::NotFound)?;
         self.details(caller, org).await
     }

@@ -30,10 +30,10 @@ pub fn is_valid_email(email: &str) -> bool {
     };
     !local.is_empty()
         && !domain.contains('@')
+        && domain.split_once('.').is_some_and(|(a, _)| !a.is_empty())
         && domain
-            .split_once('.')
-            .is_some_and(|(a, _)| !a.is_empty())
-        && domain.rsplit_once('.').is_some_and(|(_, tld)| !tld.is_empty())
+            .rsplit_once('.')
+            .is_some_and(|(_, tld)| !tld.is_empty())
 }
 
 pub struct Users {
@@ -54,10 +54,7 @@ impl Users {
 
     /// The view of `user` that `caller` may see (Quay's `user_view`).
     async fn details(&self, caller: &Caller, user: Namespace) -> DomainResult<UserDetails> {
-        let own = caller
-            .principal
-            .as_ref()
-            .filter(|p| p.user_id == user.id);
+        let own = caller.principal.as_ref().filter(|p| p.user_id == user.id);
         let is_admin_view = own.is_some() && self.authz.require_user_admin(caller).is_ok();
         let organizations = match own.filter(|_| self.authz.require_user_read(caller).is_ok()) {
             Some(p) => {
@@ -91,7 +88,12 @@ impl Users {
         })
     }
 
-    fn user_org(&self, p: &quay_core::Principal, org: Namespace, grant: NamespaceGrant) -> UserOrganization {
+    fn user_org(
+        &self,
+        p: &quay_core::Principal,
+        org: Namespace,
+        grant: NamespaceGrant,
+    ) -> UserOrganization {
         UserOrganization {
             can_create_repo: self.authz.can_create_repo(p, grant),
             is_org_admin: self.authz.namespace_role(p, grant) == Some(TeamRole::Admin),
@@ -122,12 +124,19 @@ impl UserService for Users {
         }
         let email = req.email.filter(|e| !e.is_empty());
         match &email {
-            Some(e) if !is_valid_email(e) => return Err(failed(format!("Invalid email address: {e}"))),
-            None if self.config.feature_mailing => return Err(failed("Invalid email address: None")),
+            Some(e) if !is_valid_email(e) => {
+                return Err(failed(format!("Invalid email address: {e}")))
+            }
+            None if self.config.feature_mailing => {
+                return Err(failed("Invalid email address: None"))
+            }
             _ => {}
         }
         if let Err(issue) = check_namespace(&req.username) {
-            return Err(failed(format!("Invalid namespace {}: {issue}", req.username)));
+            return Err(failed(format!(
+                "Invalid namespace {}: {issue}",
+                req.username
+            )));
         }
         let password = req.password;
         let password_hash = tokio::task::spawn_blocking(move || secret::hash_password(&password))
@@ -145,7 +154,8 @@ impl UserService for Users {
         let grant = minted.as_ref().map(|m| NewTokenGrant {
             client_id: req.username.clone(),
             application_name: "automation".into(),
-            application_description: "Application token generated via /api/v1/user/initialize".into(),
+            application_description: "Application token generated via /api/v1/user/initialize"
+                .into(),
             token_name: m.token_name.clone(),
             token_code_digest: m.code_digest.clone(),
             scope: m.scopes.to_string(),
@@ -177,7 +187,10 @@ impl UserService for Users {
 
     async fn current_user(&self, caller: &Caller) -> DomainResult<UserDetails> {
         let unauthenticated = || DomainError::Unauthenticated("Requires authentication".into());
-        let p = self.authz.require_user_read(caller).map_err(|_| unauthenticated())?;
+        let p = self
+            .authz
+            .require_user_read(caller)
+            .map_err(|_| unauthenticated())?;
         let user = self
             .store
             .find_namespace(&p.username)

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use quay_auth::{OAuthTokenRecord, OAuthTokenStore};
 use quay_core::DomainResult;
-use sea_orm::{FromQueryResult, ConnectionTrait};
+use sea_orm::{ConnectionTrait, FromQueryResult};
 
 use crate::{db_err, SqlStore};
 

@@ -13,7 +13,10 @@ use crate::entity::log_entry;
 use crate::{db_err, SqlStore};
 
 /// Inserts `entry` on `conn` (the transaction of the change it records).
-pub(crate) async fn insert_log(conn: &impl ConnectionTrait, entry: NewLogEntry) -> Result<(), DomainError> {
+pub(crate) async fn insert_log(
+    conn: &impl ConnectionTrait,
+    entry: NewLogEntry,
+) -> Result<(), DomainError> {
     log_entry::ActiveModel {
         id: NotSet,
         kind: Set(entry.kind.as_str().to_string()),

@@ -104,7 +104,10 @@ fn new_namespace(
 #[async_trait]
 impl NamespaceStore for SqlStore {
     async fn has_namespaces(&self) -> DomainResult<bool> {
-        let any = namespace::Entity::find().one(&self.db.conn).await.map_err(db_err)?;
+        let any = namespace::Entity::find()
+            .one(&self.db.conn)
+            .await
+            .map_err(db_err)?;
         Ok(any.is_some())
     }
 
@@ -134,7 +137,12 @@ impl NamespaceStore for SqlStore {
     ) -> DomainResult<Namespace> {
         let txn = self.db.begin_write().await?;
         // Checked again inside the transaction: two racing initializations make one user.
-        if namespace::Entity::find().one(&*txn).await.map_err(db_err)?.is_some() {
+        if namespace::Entity::find()
+            .one(&*txn)
+            .await
+            .map_err(db_err)?
+            .is_some()
+        {
             return Err(DomainError::Conflict("database is not empty".into()));
         }
         let created = new_namespace(
@@ -187,12 +195,24 @@ impl NamespaceStore for SqlStore {
         Ok(to_domain(created))
     }
 
-    async fn create_organization(&self, org: NewOrganization, mut log: NewLogEntry) -> DomainResult<Namespace> {
+    async fn create_organization(
+        &self,
+        org: NewOrganization,
+        mut log: NewLogEntry,
+    ) -> DomainResult<Namespace> {
         let txn = self.db.begin_write().await?;
-        let created = new_namespace(org.name, org.email, None, true, false, org.tag_expiration_s, org.created)
-            .insert(&*txn)
-            .await
-            .map_err(db_err)?;
+        let created = new_namespace(
+            org.name,
+            org.email,
+            None,
+            true,
+            false,
+            org.tag_expiration_s,
+            org.created,
+        )
+        .insert(&*txn)
+        .await
+        .map_err(db_err)?;
         let owners = team::ActiveModel {
             id: NotSet,
             organization_id: Set(created.id),
@@ -258,7 +278,10 @@ impl NamespaceStore for SqlStore {
         insert_log(&*txn, log).await?;
         // Foreign keys cascade to teams, members, repositories, permissions, stars,
         // applications and tokens.
-        let result = namespace::Entity::delete_by_id(id).exec(&*txn).await.map_err(db_err)?;
+        let result = namespace::Entity::delete_by_id(id)
+            .exec(&*txn)
+            .await
+            .map_err(db_err)?;
         if result.rows_affected == 0 {
             return Err(DomainError::NotFound);
         }
@@ -302,7 +325,11 @@ impl NamespaceStore for SqlStore {
             .collect()
     }
 
-    async fn namespace_grant(&self, namespace_id: i64, user_id: i64) -> DomainResult<NamespaceGrant> {
+    async fn namespace_grant(
+        &self,
+        namespace_id: i64,
+        user_id: i64,
+    ) -> DomainResult<NamespaceGrant> {
         grant(&self.db, &self.db.conn, namespace_id, user_id).await
     }
 

@@ -81,7 +81,8 @@ struct RepoRow {
 
 impl RepoRow {
     fn into_domain(self) -> DomainResult<Repository> {
-        let corrupt = |what: &str| DomainError::Internal(format!("repository {}: bad {what}", self.id));
+        let corrupt =
+            |what: &str| DomainError::Internal(format!("repository {}: bad {what}", self.id));
         Ok(Repository {
             visibility: Visibility::parse(&self.visibility).ok_or_else(|| corrupt("visibility"))?,
             kind: RepositoryKind::parse(&self.kind).ok_or_else(|| corrupt("kind"))?,
@@ -122,8 +123,14 @@ struct ListRow {
 }
 
 /// The role a viewer holds in a namespace: its owner, or through admin teams.
-fn namespace_role(namespace_id: i64, viewer: Option<i64>, org_team_role: Option<i16>) -> Option<Role> {
-    if viewer == Some(namespace_id) || org_team_role.and_then(TeamRole::from_code) == Some(TeamRole::Admin) {
+fn namespace_role(
+    namespace_id: i64,
+    viewer: Option<i64>,
+    org_team_role: Option<i16>,
+) -> Option<Role> {
+    if viewer == Some(namespace_id)
+        || org_team_role.and_then(TeamRole::from_code) == Some(TeamRole::Admin)
+    {
         Some(Role::Admin)
     } else {
         None
@@ -131,7 +138,11 @@ fn namespace_role(namespace_id: i64, viewer: Option<i64>, org_team_role: Option<
 }
 
 impl SqlStore {
-    async fn repository_by_id(&self, conn: &impl ConnectionTrait, id: i64) -> DomainResult<Repository> {
+    async fn repository_by_id(
+        &self,
+        conn: &impl ConnectionTrait,
+        id: i64,
+    ) -> DomainResult<Repository> {
         let sql = format!(
             "SELECT {REPO_COLUMNS} FROM repository r JOIN namespace n ON n.id = r.namespace_id WHERE r.id = ?"
         );
@@ -140,7 +151,9 @@ impl SqlStore {
             .await
             .map_err(db_err)?
             .ok_or(DomainError::NotFound)?;
-        RepoRow::from_query_result(&row, "").map_err(db_err)?.into_domain()
+        RepoRow::from_query_result(&row, "")
+            .map_err(db_err)?
+            .into_domain()
     }
 }
 
@@ -170,9 +183,18 @@ impl RepoStore for SqlStore {
             name.namespace.clone().into(),
             false.into(),
         ];
-        let row = self.db.conn.query_one(self.db.stmt(&sql, values)).await.map_err(db_err)?;
+        let row = self
+            .db
+            .conn
+            .query_one(self.db.stmt(&sql, values))
+            .await
+            .map_err(db_err)?;
         let Some(row) = row else {
-            return Ok(RepositoryAccess { repository: None, granted: None, starred: false });
+            return Ok(RepositoryAccess {
+                repository: None,
+                granted: None,
+                starred: false,
+            });
         };
         let a = AccessRow::from_query_result(&row, "").map_err(db_err)?;
         let granted = namespace_role(a.namespace_id, viewer, a.org_team_role)
@@ -221,10 +243,20 @@ impl RepoStore for SqlStore {
             return Ok(None);
         };
         let grant = crate::orgs::grant(&self.db, &self.db.conn, ns.id, user_id).await?;
-        Ok(Some((NamespaceRef { id: ns.id, is_org: ns.organization }, grant)))
+        Ok(Some((
+            NamespaceRef {
+                id: ns.id,
+                is_org: ns.organization,
+            },
+            grant,
+        )))
     }
 
-    async fn create_repository(&self, new: NewRepository, mut log: NewLogEntry) -> DomainResult<Repository> {
+    async fn create_repository(
+        &self,
+        new: NewRepository,
+        mut log: NewLogEntry,
+    ) -> DomainResult<Repository> {
         let txn = self.db.begin_write().await?;
         let created = repository::ActiveModel {
             id: NotSet,
@@ -261,11 +293,19 @@ impl RepoStore for SqlStore {
         Ok(repo)
     }
 
-    async fn update_repository(&self, id: i64, change: RepositoryChange, log: NewLogEntry) -> DomainResult<()> {
+    async fn update_repository(
+        &self,
+        id: i64,
+        change: RepositoryChange,
+        log: NewLogEntry,
+    ) -> DomainResult<()> {
         let txn = self.db.begin_write().await?;
-        let update = repository::Entity::update_many().filter(Expr::col(repository::Column::Id).eq(id));
+        let update =
+            repository::Entity::update_many().filter(Expr::col(repository::Column::Id).eq(id));
         let update = match change {
-            RepositoryChange::Description(d) => update.col_expr(repository::Column::Description, Expr::value(d)),
+            RepositoryChange::Description(d) => {
+                update.col_expr(repository::Column::Description, Expr::value(d))
+            }
             RepositoryChange::Visibility(v) => {
                 update.col_expr(repository::Column::Visibility, Expr::value(v.as_str()))
             }
@@ -280,7 +320,10 @@ impl RepoStore for SqlStore {
 
     async fn delete_repository(&self, id: i64, log: NewLogEntry) -> DomainResult<()> {
         let txn = self.db.begin_write().await?;
-        let result = repository::Entity::delete_by_id(id).exec(&*txn).await.map_err(db_err)?;
+        let result = repository::Entity::delete_by_id(id)
+            .exec(&*txn)
+            .await
+            .map_err(db_err)?;
         if result.rows_affected == 0 {
             return Err(DomainError::NotFound);
         }
@@ -327,11 +370,22 @@ impl RepoStore for SqlStore {
                  JOIN team_member tm ON tm.team_id = t.id WHERE t.role = ? AND tm.user_id = ?) \
              OR r.namespace_id = ?)",
         );
-        values.extend([v.into(), v.into(), TeamRole::Admin.code().into(), v.into(), v.into()]);
+        values.extend([
+            v.into(),
+            v.into(),
+            TeamRole::Admin.code().into(),
+            v.into(),
+            v.into(),
+        ]);
         sql.push_str(" ORDER BY r.id LIMIT ?");
         values.push(((q.limit + 1) as i64).into());
 
-        let rows = self.db.conn.query_all(self.db.stmt(&sql, values)).await.map_err(db_err)?;
+        let rows = self
+            .db
+            .conn
+            .query_all(self.db.stmt(&sql, values))
+            .await
+            .map_err(db_err)?;
         let mut items = Vec::with_capacity(rows.len());
         for row in &rows {
             let r = ListRow::from_query_result(row, "").map_err(db_err)?;
@@ -364,10 +418,17 @@ impl RepoStore for SqlStore {
         } else {
             None
         };
-        Ok(RepositoryPage { items, next_after_id })
+        Ok(RepositoryPage {
+            items,
+            next_after_id,
+        })
     }
 
-    async fn action_counts(&self, repository_id: i64, since: NaiveDate) -> DomainResult<Vec<(NaiveDate, i64)>> {
+    async fn action_counts(
+        &self,
+        repository_id: i64,
+        since: NaiveDate,
+    ) -> DomainResult<Vec<(NaiveDate, i64)>> {
         #[derive(FromQueryResult)]
         struct Row {
             date: NaiveDate,
@@ -379,7 +440,11 @@ impl RepoStore for SqlStore {
         );
         let rows = self.db.conn.query_all(stmt).await.map_err(db_err)?;
         rows.iter()
-            .map(|row| Row::from_query_result(row, "").map(|r| (r.date, r.count)).map_err(db_err))
+            .map(|row| {
+                Row::from_query_result(row, "")
+                    .map(|r| (r.date, r.count))
+                    .map_err(db_err)
+            })
             .collect()
     }
 }

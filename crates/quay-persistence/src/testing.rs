@@ -36,7 +36,9 @@ impl TestDatabase {
         if std::env::var(CONTAINERS_VAR).as_deref() == Ok("1") {
             match Self::container().await {
                 Ok(db) => return db,
-                Err(why) => eprintln!("testcontainers PostgreSQL unavailable ({why}); using the next option"),
+                Err(why) => eprintln!(
+                    "testcontainers PostgreSQL unavailable ({why}); using the next option"
+                ),
             }
         }
         match std::env::var(DATABASE_URL_VAR) {
@@ -52,37 +54,61 @@ impl TestDatabase {
         let url = format!("sqlite://{}?mode=rwc", path.display());
         let db = Database::connect(&url).await.expect("connect sqlite");
         db.migrate().await.expect("migrate sqlite");
-        TestDatabase { db, url, cleanup: Cleanup::Sqlite(dir) }
+        TestDatabase {
+            db,
+            url,
+            cleanup: Cleanup::Sqlite(dir),
+        }
     }
 
     /// A new database on the PostgreSQL server behind `admin_url`.
     pub async fn postgres(admin_url: &str) -> TestDatabase {
         let name = format!("quay_test_{}", uuid::Uuid::new_v4().simple());
-        let admin = Database::connect(admin_url).await.expect("connect to QUAY_TEST_DATABASE_URL");
+        let admin = Database::connect(admin_url)
+            .await
+            .expect("connect to QUAY_TEST_DATABASE_URL");
         admin
             .connection()
-            .execute(Statement::from_string(admin.backend(), format!("CREATE DATABASE \"{name}\"")))
+            .execute(Statement::from_string(
+                admin.backend(),
+                format!("CREATE DATABASE \"{name}\""),
+            ))
             .await
             .expect("create test database");
         admin.connection().clone().close().await.ok();
         let url = with_database_name(admin_url, &name);
-        let db = Database::connect(&url).await.expect("connect test database");
+        let db = Database::connect(&url)
+            .await
+            .expect("connect test database");
         db.migrate().await.expect("migrate postgres");
         TestDatabase {
             db,
             url,
-            cleanup: Cleanup::Postgres { admin_url: admin_url.to_string(), name },
+            cleanup: Cleanup::Postgres {
+                admin_url: admin_url.to_string(),
+                name,
+            },
         }
     }
 
     /// A PostgreSQL container; fails when no Docker engine can run it.
     pub async fn container() -> Result<TestDatabase, String> {
-        let node = Postgres::default().start().await.map_err(|e| e.to_string())?;
-        let port = node.get_host_port_ipv4(5432).await.map_err(|e| e.to_string())?;
+        let node = Postgres::default()
+            .start()
+            .await
+            .map_err(|e| e.to_string())?;
+        let port = node
+            .get_host_port_ipv4(5432)
+            .await
+            .map_err(|e| e.to_string())?;
         let url = format!("postgres://postgres:postgres@127.0.0.1:{port}/postgres");
         let db = Database::connect(&url).await.map_err(|e| e.to_string())?;
         db.migrate().await.map_err(|e| e.to_string())?;
-        Ok(TestDatabase { db, url, cleanup: Cleanup::Container(Box::new(node)) })
+        Ok(TestDatabase {
+            db,
+            url,
+            cleanup: Cleanup::Container(Box::new(node)),
+        })
     }
 
     /// The URL of this test's database, for starting a server on it.
@@ -194,7 +220,10 @@ impl Drop for TestDatabase {
             let (admin_url, name) = (admin_url.clone(), name.clone());
             // Drop runs outside any runtime guarantee: use a thread with its own.
             let dropped = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .ok()?;
                 rt.block_on(async {
                     let admin = Database::connect(&admin_url).await.ok()?;
                     let sql = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
@@ -207,10 +236,13 @@ impl Drop for TestDatabase {
             })
             .join();
             if !matches!(dropped, Ok(Some(_))) {
-                eprintln!("could not drop test database {}", match &self.cleanup {
-                    Cleanup::Postgres { name, .. } => name.as_str(),
-                    _ => "",
-                });
+                eprintln!(
+                    "could not drop test database {}",
+                    match &self.cleanup {
+                        Cleanup::Postgres { name, .. } => name.as_str(),
+                        _ => "",
+                    }
+                );
             }
         }
     }
@@ -230,6 +262,9 @@ mod tests {
             with_database_name("postgres://u@h/test?sslmode=disable", "x"),
             "postgres://u@h/x?sslmode=disable"
         );
-        assert_eq!(with_database_name("postgres://u@h", "x"), "postgres://u@h/x");
+        assert_eq!(
+            with_database_name("postgres://u@h", "x"),
+            "postgres://u@h/x"
+        );
     }
 }

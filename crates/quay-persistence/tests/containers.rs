@@ -28,7 +28,9 @@ async fn store_runs_on_a_testcontainers_postgres() {
     let t = match TestDatabase::container().await {
         Ok(t) => t,
         Err(e) => {
-            eprintln!("skipping testcontainers PostgreSQL test: the engine could not start postgres: {e}");
+            eprintln!(
+                "skipping testcontainers PostgreSQL test: the engine could not start postgres: {e}"
+            );
             return;
         }
     };

@@ -68,7 +68,10 @@ fn new_repo(ns: i64, name: &str, visibility: Visibility, creator: Option<i64>) -
 }
 
 async fn log_count(store: &SqlStore) -> u64 {
-    log_entry::Entity::find().count(store.database().connection()).await.unwrap()
+    log_entry::Entity::find()
+        .count(store.database().connection())
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
@@ -100,9 +103,16 @@ async fn initialize_creates_user_application_token_and_log_once() {
         scope: "repo:read user:admin".into(),
         expires_at: Utc::now() + Duration::seconds(9000),
     };
-    let user = store.initialize_user(new.clone(), Some(grant), log(LogKind::UserCreate)).await.unwrap();
+    let user = store
+        .initialize_user(new.clone(), Some(grant), log(LogKind::UserCreate))
+        .await
+        .unwrap();
     assert!(store.has_namespaces().await.unwrap());
-    let record = store.find_oauth_token("ABCDEFGHIJKLMNOPQRST").await.unwrap().unwrap();
+    let record = store
+        .find_oauth_token("ABCDEFGHIJKLMNOPQRST")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(record.user_id, user.id);
     assert_eq!(record.username, "admin");
     assert!(record.user_can_login);
@@ -114,9 +124,15 @@ async fn initialize_creates_user_application_token_and_log_once() {
     assert_eq!(logs[0].performer_id, Some(user.id));
     // A second initialization is refused inside the transaction, and writes nothing.
     let before = log_count(&store).await;
-    let again = NewUser { username: "other".into(), email: None, ..new };
+    let again = NewUser {
+        username: "other".into(),
+        email: None,
+        ..new
+    };
     assert!(matches!(
-        store.initialize_user(again, None, log(LogKind::UserCreate)).await,
+        store
+            .initialize_user(again, None, log(LogKind::UserCreate))
+            .await,
         Err(DomainError::Conflict(_))
     ));
     assert_eq!(log_count(&store).await, before);
@@ -143,18 +159,36 @@ async fn organizations_get_an_owners_team_with_their_creator() {
         .await
         .unwrap();
     assert!(org.organization);
-    assert_eq!(store.namespace_grant(org.id, devtable).await.unwrap(), NamespaceGrant::Team(TeamRole::Admin));
-    assert_eq!(store.namespace_grant(org.id, outsider).await.unwrap(), NamespaceGrant::None);
-    assert_eq!(store.namespace_grant(devtable, devtable).await.unwrap(), NamespaceGrant::Owner);
+    assert_eq!(
+        store.namespace_grant(org.id, devtable).await.unwrap(),
+        NamespaceGrant::Team(TeamRole::Admin)
+    );
+    assert_eq!(
+        store.namespace_grant(org.id, outsider).await.unwrap(),
+        NamespaceGrant::None
+    );
+    assert_eq!(
+        store.namespace_grant(devtable, devtable).await.unwrap(),
+        NamespaceGrant::Owner
+    );
     let teams = store.teams(org.id, Some(devtable)).await.unwrap();
     assert_eq!(teams.len(), 1);
-    assert_eq!((teams[0].name.as_str(), teams[0].role, teams[0].member_count), ("owners", TeamRole::Admin, 1));
+    assert_eq!(
+        (teams[0].name.as_str(), teams[0].role, teams[0].member_count),
+        ("owners", TeamRole::Admin, 1)
+    );
     assert!(teams[0].viewer_is_member);
     assert!(!store.teams(org.id, Some(outsider)).await.unwrap()[0].viewer_is_member);
     let orgs = store.user_organizations(devtable).await.unwrap();
     assert_eq!(orgs.len(), 1);
-    assert_eq!((orgs[0].0.username.as_str(), orgs[0].1), ("buynlarge", TeamRole::Admin));
-    assert_eq!(store.namespace_logs(org.id, 5).await.unwrap()[0].kind, "org_create");
+    assert_eq!(
+        (orgs[0].0.username.as_str(), orgs[0].1),
+        ("buynlarge", TeamRole::Admin)
+    );
+    assert_eq!(
+        store.namespace_logs(org.id, 5).await.unwrap()[0].kind,
+        "org_create"
+    );
 
     // Names are unique across users and organizations.
     let dup = NewOrganization {
@@ -164,7 +198,12 @@ async fn organizations_get_an_owners_team_with_their_creator() {
         tag_expiration_s: 0,
         created: Utc::now(),
     };
-    assert!(matches!(store.create_organization(dup, log(LogKind::OrgCreate)).await, Err(DomainError::Conflict(_))));
+    assert!(matches!(
+        store
+            .create_organization(dup, log(LogKind::OrgCreate))
+            .await,
+        Err(DomainError::Conflict(_))
+    ));
 }
 
 #[tokio::test]
@@ -177,24 +216,63 @@ async fn effective_roles_combine_direct_team_and_org_admin_grants() {
     let outsider = user(&store, "outsider").await;
     let org = store
         .create_organization(
-            NewOrganization { name: "buynlarge".into(), email: None, creator_id: devtable, tag_expiration_s: 0, created: Utc::now() },
+            NewOrganization {
+                name: "buynlarge".into(),
+                email: None,
+                creator_id: devtable,
+                tag_expiration_s: 0,
+                created: Utc::now(),
+            },
             log(LogKind::OrgCreate),
         )
         .await
         .unwrap();
-    let repo = store.create_repository(new_repo(org.id, "orgrepo", Visibility::Private, Some(devtable)), log(LogKind::CreateRepo)).await.unwrap();
+    let repo = store
+        .create_repository(
+            new_repo(org.id, "orgrepo", Visibility::Private, Some(devtable)),
+            log(LogKind::CreateRepo),
+        )
+        .await
+        .unwrap();
     assert_eq!(repo.namespace, "buynlarge");
     assert!(repo.namespace_is_org);
 
     // `reader` reads through a member team holding a read permission.
-    let readers = team::ActiveModel { id: NotSet, organization_id: Set(org.id), name: Set("readers".into()), role: Set(TeamRole::Member.code()), description: Set(String::new()) }
-        .insert(conn).await.unwrap();
-    team_member::ActiveModel { id: NotSet, user_id: Set(reader), team_id: Set(readers.id) }.insert(conn).await.unwrap();
-    repository_permission::ActiveModel { id: NotSet, repository_id: Set(repo.id), user_id: Set(None), team_id: Set(Some(readers.id)), role: Set(Role::Read.code()) }
-        .insert(conn).await.unwrap();
+    let readers = team::ActiveModel {
+        id: NotSet,
+        organization_id: Set(org.id),
+        name: Set("readers".into()),
+        role: Set(TeamRole::Member.code()),
+        description: Set(String::new()),
+    }
+    .insert(conn)
+    .await
+    .unwrap();
+    team_member::ActiveModel {
+        id: NotSet,
+        user_id: Set(reader),
+        team_id: Set(readers.id),
+    }
+    .insert(conn)
+    .await
+    .unwrap();
+    repository_permission::ActiveModel {
+        id: NotSet,
+        repository_id: Set(repo.id),
+        user_id: Set(None),
+        team_id: Set(Some(readers.id)),
+        role: Set(Role::Read.code()),
+    }
+    .insert(conn)
+    .await
+    .unwrap();
 
     let name = RepositoryName::new("buynlarge", "orgrepo");
-    let access = |viewer| { let store = store.clone(); let name = name.clone(); async move { store.repository_access(&name, viewer).await.unwrap() } };
+    let access = |viewer| {
+        let store = store.clone();
+        let name = name.clone();
+        async move { store.repository_access(&name, viewer).await.unwrap() }
+    };
     assert_eq!(access(Some(devtable)).await.granted, Some(Role::Admin));
     assert_eq!(access(Some(reader)).await.granted, Some(Role::Read));
     assert_eq!(access(Some(outsider)).await.granted, None);
@@ -202,12 +280,21 @@ async fn effective_roles_combine_direct_team_and_org_admin_grants() {
     assert_eq!(access(Some(reader)).await.repository.unwrap().id, repo.id);
 
     // A missing repository still reports the namespace-wide grant (permission before existence).
-    let missing = store.repository_access(&RepositoryName::new("buynlarge", "nope"), Some(devtable)).await.unwrap();
+    let missing = store
+        .repository_access(&RepositoryName::new("buynlarge", "nope"), Some(devtable))
+        .await
+        .unwrap();
     assert!(missing.repository.is_none());
     assert_eq!(missing.granted, Some(Role::Admin));
-    let missing = store.repository_access(&RepositoryName::new("buynlarge", "nope"), Some(reader)).await.unwrap();
+    let missing = store
+        .repository_access(&RepositoryName::new("buynlarge", "nope"), Some(reader))
+        .await
+        .unwrap();
     assert_eq!(missing.granted, None);
-    let no_ns = store.repository_access(&RepositoryName::new("nobody", "x"), Some(devtable)).await.unwrap();
+    let no_ns = store
+        .repository_access(&RepositoryName::new("nobody", "x"), Some(devtable))
+        .await
+        .unwrap();
     assert!(no_ns.repository.is_none() && no_ns.granted.is_none());
 }
 
@@ -218,10 +305,26 @@ async fn listing_filters_visibility_and_pages_by_id() {
     let devtable = user(&store, "devtable").await;
     let other = user(&store, "other").await;
     for i in 0..5 {
-        let vis = if i % 2 == 0 { Visibility::Public } else { Visibility::Private };
-        store.create_repository(new_repo(devtable, &format!("r{i}"), vis, Some(devtable)), log(LogKind::CreateRepo)).await.unwrap();
+        let vis = if i % 2 == 0 {
+            Visibility::Public
+        } else {
+            Visibility::Private
+        };
+        store
+            .create_repository(
+                new_repo(devtable, &format!("r{i}"), vis, Some(devtable)),
+                log(LogKind::CreateRepo),
+            )
+            .await
+            .unwrap();
     }
-    store.create_repository(new_repo(other, "theirs", Visibility::Private, Some(other)), log(LogKind::CreateRepo)).await.unwrap();
+    store
+        .create_repository(
+            new_repo(other, "theirs", Visibility::Private, Some(other)),
+            log(LogKind::CreateRepo),
+        )
+        .await
+        .unwrap();
     let query = |viewer, public, namespace: Option<&str>, after, limit| RepositoryQuery {
         viewer,
         include_public: public,
@@ -231,21 +334,72 @@ async fn listing_filters_visibility_and_pages_by_id() {
         after_id: after,
         limit,
     };
-    let names = |p: quay_repos::RepositoryPage| p.items.into_iter().map(|i| i.repository.name).collect::<Vec<_>>();
+    let names = |p: quay_repos::RepositoryPage| {
+        p.items
+            .into_iter()
+            .map(|i| i.repository.name)
+            .collect::<Vec<_>>()
+    };
 
-    assert_eq!(names(store.list_repositories(&query(Some(devtable), false, None, None, 100)).await.unwrap()), ["r0", "r1", "r2", "r3", "r4"]);
-    assert_eq!(names(store.list_repositories(&query(None, true, None, None, 100)).await.unwrap()), ["r0", "r2", "r4"]);
-    assert!(store.list_repositories(&query(None, false, None, None, 100)).await.unwrap().items.is_empty());
-    assert_eq!(names(store.list_repositories(&query(Some(other), true, Some("devtable"), None, 100)).await.unwrap()), ["r0", "r2", "r4"]);
-    assert_eq!(names(store.list_repositories(&query(Some(other), false, None, None, 100)).await.unwrap()), ["theirs"]);
+    assert_eq!(
+        names(
+            store
+                .list_repositories(&query(Some(devtable), false, None, None, 100))
+                .await
+                .unwrap()
+        ),
+        ["r0", "r1", "r2", "r3", "r4"]
+    );
+    assert_eq!(
+        names(
+            store
+                .list_repositories(&query(None, true, None, None, 100))
+                .await
+                .unwrap()
+        ),
+        ["r0", "r2", "r4"]
+    );
+    assert!(store
+        .list_repositories(&query(None, false, None, None, 100))
+        .await
+        .unwrap()
+        .items
+        .is_empty());
+    assert_eq!(
+        names(
+            store
+                .list_repositories(&query(Some(other), true, Some("devtable"), None, 100))
+                .await
+                .unwrap()
+        ),
+        ["r0", "r2", "r4"]
+    );
+    assert_eq!(
+        names(
+            store
+                .list_repositories(&query(Some(other), false, None, None, 100))
+                .await
+                .unwrap()
+        ),
+        ["theirs"]
+    );
 
-    let first = store.list_repositories(&query(Some(devtable), false, None, None, 2)).await.unwrap();
+    let first = store
+        .list_repositories(&query(Some(devtable), false, None, None, 2))
+        .await
+        .unwrap();
     let after = first.next_after_id.expect("more pages");
     assert_eq!(names(first), ["r0", "r1"]);
-    let second = store.list_repositories(&query(Some(devtable), false, None, Some(after), 2)).await.unwrap();
+    let second = store
+        .list_repositories(&query(Some(devtable), false, None, Some(after), 2))
+        .await
+        .unwrap();
     let after = second.next_after_id.expect("more pages");
     assert_eq!(names(second), ["r2", "r3"]);
-    let last = store.list_repositories(&query(Some(devtable), false, None, Some(after), 2)).await.unwrap();
+    let last = store
+        .list_repositories(&query(Some(devtable), false, None, Some(after), 2))
+        .await
+        .unwrap();
     assert_eq!(last.next_after_id, None);
     assert_eq!(names(last), ["r4"]);
 }
@@ -256,30 +410,85 @@ async fn writes_are_atomic_with_their_logs() {
     let store = SqlStore::new(t.db.clone());
     let conn = store.database().connection();
     let devtable = user(&store, "devtable").await;
-    let repo = store.create_repository(new_repo(devtable, "r", Visibility::Private, Some(devtable)), log(LogKind::CreateRepo)).await.unwrap();
+    let repo = store
+        .create_repository(
+            new_repo(devtable, "r", Visibility::Private, Some(devtable)),
+            log(LogKind::CreateRepo),
+        )
+        .await
+        .unwrap();
     let logs = log_count(&store).await;
 
     // A failing insert (unknown namespace) leaves neither a repository nor a log behind.
-    assert!(store.create_repository(new_repo(999_999, "x", Visibility::Private, None), log(LogKind::CreateRepo)).await.is_err());
+    assert!(store
+        .create_repository(
+            new_repo(999_999, "x", Visibility::Private, None),
+            log(LogKind::CreateRepo)
+        )
+        .await
+        .is_err());
     assert!(matches!(
-        store.create_repository(new_repo(devtable, "r", Visibility::Private, Some(devtable)), log(LogKind::CreateRepo)).await,
+        store
+            .create_repository(
+                new_repo(devtable, "r", Visibility::Private, Some(devtable)),
+                log(LogKind::CreateRepo)
+            )
+            .await,
         Err(DomainError::Conflict(_))
     ));
     assert_eq!(log_count(&store).await, logs);
     assert_eq!(repository::Entity::find().count(conn).await.unwrap(), 1);
 
-    store.update_repository(repo.id, RepositoryChange::Visibility(Visibility::Public), log(LogKind::ChangeRepoVisibility)).await.unwrap();
-    store.update_repository(repo.id, RepositoryChange::Description("new".into()), log(LogKind::SetRepoDescription)).await.unwrap();
-    let seen = store.repository_access(&RepositoryName::new("devtable", "r"), None).await.unwrap().repository.unwrap();
-    assert_eq!((seen.visibility, seen.description.as_deref()), (Visibility::Public, Some("new")));
+    store
+        .update_repository(
+            repo.id,
+            RepositoryChange::Visibility(Visibility::Public),
+            log(LogKind::ChangeRepoVisibility),
+        )
+        .await
+        .unwrap();
+    store
+        .update_repository(
+            repo.id,
+            RepositoryChange::Description("new".into()),
+            log(LogKind::SetRepoDescription),
+        )
+        .await
+        .unwrap();
+    let seen = store
+        .repository_access(&RepositoryName::new("devtable", "r"), None)
+        .await
+        .unwrap()
+        .repository
+        .unwrap();
     assert_eq!(
-        store.update_repository(424_242, RepositoryChange::Description("x".into()), log(LogKind::SetRepoDescription)).await,
+        (seen.visibility, seen.description.as_deref()),
+        (Visibility::Public, Some("new"))
+    );
+    assert_eq!(
+        store
+            .update_repository(
+                424_242,
+                RepositoryChange::Description("x".into()),
+                log(LogKind::SetRepoDescription)
+            )
+            .await,
         Err(DomainError::NotFound)
     );
     assert_eq!(log_count(&store).await, logs + 2);
 
-    store.delete_repository(repo.id, log(LogKind::DeleteRepo)).await.unwrap();
-    assert_eq!(repository_permission::Entity::find().count(conn).await.unwrap(), 0, "permissions cascade");
+    store
+        .delete_repository(repo.id, log(LogKind::DeleteRepo))
+        .await
+        .unwrap();
+    assert_eq!(
+        repository_permission::Entity::find()
+            .count(conn)
+            .await
+            .unwrap(),
+        0,
+        "permissions cascade"
+    );
     assert_eq!(log_count(&store).await, logs + 3);
 }
 
@@ -290,24 +499,72 @@ async fn namespace_updates_and_deletion() {
     let devtable = user(&store, "devtable").await;
     let org = store
         .create_organization(
-            NewOrganization { name: "buynlarge".into(), email: Some("org@example.com".into()), creator_id: devtable, tag_expiration_s: 1_209_600, created: Utc::now() },
+            NewOrganization {
+                name: "buynlarge".into(),
+                email: Some("org@example.com".into()),
+                creator_id: devtable,
+                tag_expiration_s: 1_209_600,
+                created: Utc::now(),
+            },
             log(LogKind::OrgCreate),
         )
         .await
         .unwrap();
     assert!(store.email_in_use("org@example.com").await.unwrap());
-    let changes = NamespaceChanges { tag_expiration_s: Some(0), invoice_email: Some(true), ..Default::default() };
-    let updated = store.update_namespace(org.id, changes, vec![log(LogKind::OrgChangeTagExpiration)]).await.unwrap();
+    let changes = NamespaceChanges {
+        tag_expiration_s: Some(0),
+        invoice_email: Some(true),
+        ..Default::default()
+    };
+    let updated = store
+        .update_namespace(org.id, changes, vec![log(LogKind::OrgChangeTagExpiration)])
+        .await
+        .unwrap();
     assert_eq!((updated.tag_expiration_s, updated.invoice_email), (0, true));
     // Taking another namespace's e-mail is a conflict and changes nothing.
-    let steal = NamespaceChanges { email: Some("devtable@example.com".into()), ..Default::default() };
-    assert!(matches!(store.update_namespace(org.id, steal, vec![]).await, Err(DomainError::Conflict(_))));
-    assert_eq!(store.find_namespace("buynlarge").await.unwrap().unwrap().email.as_deref(), Some("org@example.com"));
+    let steal = NamespaceChanges {
+        email: Some("devtable@example.com".into()),
+        ..Default::default()
+    };
+    assert!(matches!(
+        store.update_namespace(org.id, steal, vec![]).await,
+        Err(DomainError::Conflict(_))
+    ));
+    assert_eq!(
+        store
+            .find_namespace("buynlarge")
+            .await
+            .unwrap()
+            .unwrap()
+            .email
+            .as_deref(),
+        Some("org@example.com")
+    );
 
-    store.create_repository(new_repo(org.id, "r", Visibility::Public, Some(devtable)), log(LogKind::CreateRepo)).await.unwrap();
-    store.delete_namespace(org.id, log(LogKind::OrgDelete)).await.unwrap();
+    store
+        .create_repository(
+            new_repo(org.id, "r", Visibility::Public, Some(devtable)),
+            log(LogKind::CreateRepo),
+        )
+        .await
+        .unwrap();
+    store
+        .delete_namespace(org.id, log(LogKind::OrgDelete))
+        .await
+        .unwrap();
     assert!(store.find_namespace("buynlarge").await.unwrap().is_none());
-    assert_eq!(repository::Entity::find().count(store.database().connection()).await.unwrap(), 0);
+    assert_eq!(
+        repository::Entity::find()
+            .count(store.database().connection())
+            .await
+            .unwrap(),
+        0
+    );
     assert!(store.user_organizations(devtable).await.unwrap().is_empty());
-    assert_eq!(store.delete_namespace(org.id, log(LogKind::OrgDelete)).await, Err(DomainError::NotFound));
+    assert_eq!(
+        store
+            .delete_namespace(org.id, log(LogKind::OrgDelete))
+            .await,
+        Err(DomainError::NotFound)
+    );
 }

@@ -75,7 +75,11 @@ pub trait RepoStore: Send + Sync {
     async fn list_repositories(&self, query: &RepositoryQuery) -> DomainResult<RepositoryPage>;
 
     /// Pull and push counts per day since `since`, oldest first.
-    async fn action_counts(&self, repository_id: i64, since: NaiveDate) -> DomainResult<Vec<(NaiveDate, i64)>>;
+    async fn action_counts(
+        &self,
+        repository_id: i64,
+        since: NaiveDate,
+    ) -> DomainResult<Vec<(NaiveDate, i64)>>;
 }
 
 /// What `POST /api/v1/repository` asks for.

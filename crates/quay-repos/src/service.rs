@@ -45,7 +45,8 @@ impl Repositories {
             .repository
             .as_ref()
             .is_some_and(|r| r.visibility.is_public());
-        self.authz.require_repo(caller, access.granted, need, public)?;
+        self.authz
+            .require_repo(caller, access.granted, need, public)?;
         match &access.repository {
             Some(repo) if repo.state != RepositoryState::MarkedForDeletion => {
                 Ok((repo.clone(), access))
@@ -54,7 +55,13 @@ impl Repositories {
         }
     }
 
-    fn log(&self, kind: LogKind, caller: &Caller, repo: &Repository, extra: serde_json::Value) -> NewLogEntry {
+    fn log(
+        &self,
+        kind: LogKind,
+        caller: &Caller,
+        repo: &Repository,
+        extra: serde_json::Value,
+    ) -> NewLogEntry {
         let mut metadata = json!({"repo": repo.name, "namespace": repo.namespace});
         if let (Some(m), Some(extra)) = (metadata.as_object_mut(), extra.as_object()) {
             m.extend(extra.clone());
@@ -77,13 +84,21 @@ impl RepoService for Repositories {
             .namespace
             .clone()
             .unwrap_or_else(|| principal.username.clone());
-        let grant = self.store.namespace_grant_by_name(&namespace, principal.user_id).await?;
-        let Some((ns, _)) = grant.filter(|(_, g)| self.authz.can_create_repo(principal, *g))
-        else {
+        let grant = self
+            .store
+            .namespace_grant_by_name(&namespace, principal.user_id)
+            .await?;
+        let Some((ns, _)) = grant.filter(|(_, g)| self.authz.can_create_repo(principal, *g)) else {
             return Err(DomainError::Forbidden);
         };
         let name = RepositoryName::new(namespace.clone(), req.name.clone());
-        if self.store.repository_access(&name, None).await?.repository.is_some() {
+        if self
+            .store
+            .repository_access(&name, None)
+            .await?
+            .repository
+            .is_some()
+        {
             return Err(DomainError::invalid("Repository already exists"));
         }
         if !is_valid_repository_name(&req.name, self.config.feature_extended_repository_names) {

@@ -40,9 +40,9 @@ pub fn document(config: &Config, include_internal: bool) -> Value {
         if !tags.contains(&e.tag) {
             tags.push(e.tag);
         }
-        let entry = paths.entry(e.path.to_string()).or_insert_with(|| {
-            json!({"x-path": e.path, "x-tag": e.tag, "parameters": path_params(e.path)})
-        });
+        let entry = paths.entry(e.path.to_string()).or_insert_with(
+            || json!({"x-path": e.path, "x-tag": e.tag, "parameters": path_params(e.path)}),
+        );
         let mut parameters: Vec<Value> = e
             .query
             .iter()
@@ -65,7 +65,8 @@ pub fn document(config: &Config, include_internal: bool) -> Value {
         if let Some(scope) = e.scope {
             op["security"] = json!([{"oauth2_implicit": [scope.as_str()]}]);
         }
-        let error = |d: &str| json!({"description": d, "schema": {"$ref": "#/definitions/ApiError"}});
+        let error =
+            |d: &str| json!({"description": d, "schema": {"$ref": "#/definitions/ApiError"}});
         let mut responses = json!({
             "400": error("Bad Request"),
             "401": error("Session required"),
@@ -103,7 +104,9 @@ pub fn document(config: &Config, include_internal: bool) -> Value {
         .collect();
     let scopes: Map<String, Value> = Scope::ALL
         .into_iter()
-        .filter(|s| *s != Scope::DirectLogin && (*s != Scope::SuperUser || config.feature_super_users))
+        .filter(|s| {
+            *s != Scope::DirectLogin && (*s != Scope::SuperUser || config.feature_super_users)
+        })
         .map(|s| (s.as_str().to_string(), s.description().into()))
         .collect();
     let scheme = &config.preferred_url_scheme;

@@ -17,14 +17,25 @@ struct NewOrg {
     email: Option<String>,
 }
 
-pub async fn create_organization(state: Data<AppState>, Caller(caller): Caller, body: Bytes) -> ApiResult {
+pub async fn create_organization(
+    state: Data<AppState>,
+    Caller(caller): Caller,
+    body: Bytes,
+) -> ApiResult {
     let req: NewOrg = json_body(&body, &schemas::new_org())?;
-    let create = CreateOrganization { name: req.name, email: req.email };
+    let create = CreateOrganization {
+        name: req.name,
+        email: req.email,
+    };
     state.orgs.create_organization(&caller, create).await?;
     Ok(HttpResponse::Created().json("Created"))
 }
 
-pub async fn get_organization(state: Data<AppState>, Caller(caller): Caller, path: Path<String>) -> ApiResult {
+pub async fn get_organization(
+    state: Data<AppState>,
+    Caller(caller): Caller,
+    path: Path<String>,
+) -> ApiResult {
     let details = state.orgs.get_organization(&caller, &path).await?;
     Ok(HttpResponse::Ok().json(OrganizationView::new(details)))
 }
@@ -56,11 +67,18 @@ pub async fn change_organization_details(
         invoice_email_address: req.invoice_email_address,
         tag_expiration_s: req.tag_expiration_s,
     };
-    let details = state.orgs.update_organization(&caller, &path, update).await?;
+    let details = state
+        .orgs
+        .update_organization(&caller, &path, update)
+        .await?;
     Ok(HttpResponse::Ok().json(OrganizationView::new(details)))
 }
 
-pub async fn delete_organization(state: Data<AppState>, Caller(caller): Caller, path: Path<String>) -> ApiResult {
+pub async fn delete_organization(
+    state: Data<AppState>,
+    Caller(caller): Caller,
+    path: Path<String>,
+) -> ApiResult {
     state.orgs.delete_organization(&caller, &path).await?;
     Ok(HttpResponse::build(StatusCode::NO_CONTENT).finish())
 }

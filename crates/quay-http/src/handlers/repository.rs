@@ -13,14 +13,21 @@ use serde_json::json;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{json_body, Caller, QueryArgs};
 use crate::routes::REPOSITORY_SUBRESOURCES;
-use crate::views::{DailyCount, ListOptions, RepositoryList, RepositoryListItemView, RepositoryView};
+use crate::views::{
+    DailyCount, ListOptions, RepositoryList, RepositoryListItemView, RepositoryView,
+};
 use crate::{schemas, AppState};
 
 /// The `{repository}` path segment as a repository name; a path through a repository
 /// sub-resource we do not serve is an unknown route.
 fn repository_name(path: &str) -> ApiResult<RepositoryName> {
     let name = RepositoryName::parse_path(path, None).ok_or_else(crate::unknown_route)?;
-    if name.name.split('/').skip(1).any(|segment| REPOSITORY_SUBRESOURCES.contains(&segment)) {
+    if name
+        .name
+        .split('/')
+        .skip(1)
+        .any(|segment| REPOSITORY_SUBRESOURCES.contains(&segment))
+    {
         return Err(crate::unknown_route());
     }
     Ok(name)
@@ -43,7 +50,11 @@ pub async fn create_repo(state: Data<AppState>, Caller(caller): Caller, body: By
         // Both are enums in the schema, so these parse.
         visibility: Visibility::parse(&req.visibility).unwrap_or(Visibility::Private),
         description: req.description,
-        kind: req.repo_kind.as_deref().and_then(RepositoryKind::parse).unwrap_or(RepositoryKind::Image),
+        kind: req
+            .repo_kind
+            .as_deref()
+            .and_then(RepositoryKind::parse)
+            .unwrap_or(RepositoryKind::Image),
     };
     let repo = state.repos.create_repository(&caller, create).await?;
     Ok(HttpResponse::Created().json(json!({
@@ -59,7 +70,11 @@ struct RepoPagePosition {
     after_id: i64,
 }
 
-pub async fn list_repos(state: Data<AppState>, Caller(caller): Caller, req: HttpRequest) -> ApiResult {
+pub async fn list_repos(
+    state: Data<AppState>,
+    Caller(caller): Caller,
+    req: HttpRequest,
+) -> ApiResult {
     let q = QueryArgs::parse(&req);
     let kind_name = q.string("repo_kind").unwrap_or("image").to_string();
     let kind = RepositoryKind::parse(&kind_name)
@@ -70,7 +85,10 @@ pub async fn list_repos(state: Data<AppState>, Caller(caller): Caller, req: Http
         .and_then(|t| state.page_tokens.decode::<RepoPagePosition>(t, now))
         .map(|p| p.after_id);
     let list = ListRepositories {
-        namespace: q.string("namespace").filter(|n| !n.is_empty()).map(String::from),
+        namespace: q
+            .string("namespace")
+            .filter(|n| !n.is_empty())
+            .map(String::from),
         public: q.flag("public", false),
         starred: q.flag("starred", false),
         kind,
@@ -83,11 +101,17 @@ pub async fn list_repos(state: Data<AppState>, Caller(caller): Caller, req: Http
         popularity: q.flag("popularity", false),
         authenticated: caller.is_authenticated(),
     };
-    let next_page = page
-        .next_after_id
-        .map(|after_id| state.page_tokens.encode(&RepoPagePosition { after_id }, now));
+    let next_page = page.next_after_id.map(|after_id| {
+        state
+            .page_tokens
+            .encode(&RepoPagePosition { after_id }, now)
+    });
     Ok(HttpResponse::Ok().json(RepositoryList {
-        repositories: page.items.into_iter().map(|i| RepositoryListItemView::new(i, &options)).collect(),
+        repositories: page
+            .items
+            .into_iter()
+            .map(|i| RepositoryListItemView::new(i, &options))
+            .collect(),
         next_page,
     }))
 }
@@ -98,12 +122,18 @@ fn stats(counts: Vec<(NaiveDate, i64)>) -> Vec<DailyCount> {
     let today = Utc::now().date_naive();
     let mut out: Vec<DailyCount> = counts
         .iter()
-        .map(|(date, count)| DailyCount { date: date.to_string(), count: *count })
+        .map(|(date, count)| DailyCount {
+            date: date.to_string(),
+            count: *count,
+        })
         .collect();
     for day in 1..STATS_DAYS {
         let date = today - Duration::days(day);
         if !counts.iter().any(|(d, _)| *d == date) {
-            out.push(DailyCount { date: date.to_string(), count: 0 });
+            out.push(DailyCount {
+                date: date.to_string(),
+                count: 0,
+            });
         }
     }
     out
@@ -118,9 +148,16 @@ pub async fn get_repo(
     let name = repository_name(&path)?;
     let q = QueryArgs::parse(&req);
     let include_stats = q.flag("includeStats", false);
-    let mut details = state.repos.get_repository(&caller, &name, include_stats).await?;
+    let mut details = state
+        .repos
+        .get_repository(&caller, &name, include_stats)
+        .await?;
     let stats = details.action_counts.take().map(stats);
-    Ok(HttpResponse::Ok().json(RepositoryView::new(details, q.flag("includeTags", true), stats)))
+    Ok(HttpResponse::Ok().json(RepositoryView::new(
+        details,
+        q.flag("includeTags", true),
+        stats,
+    )))
 }
 
 #[derive(Deserialize)]
@@ -136,11 +173,18 @@ pub async fn update_repo(
 ) -> ApiResult {
     let name = repository_name(&path)?;
     let req: RepoUpdate = json_body(&body, &schemas::repo_update())?;
-    state.repos.set_description(&caller, &name, req.description).await?;
+    state
+        .repos
+        .set_description(&caller, &name, req.description)
+        .await?;
     Ok(HttpResponse::Ok().json(json!({"success": true})))
 }
 
-pub async fn delete_repo(state: Data<AppState>, Caller(caller): Caller, path: Path<String>) -> ApiResult {
+pub async fn delete_repo(
+    state: Data<AppState>,
+    Caller(caller): Caller,
+    path: Path<String>,
+) -> ApiResult {
     let name = repository_name(&path)?;
     state.repos.delete_repository(&caller, &name).await?;
     Ok(HttpResponse::build(StatusCode::NO_CONTENT).finish())
@@ -160,6 +204,9 @@ pub async fn change_visibility(
     let name = repository_name(&path)?;
     let req: ChangeVisibility = json_body(&body, &schemas::change_visibility())?;
     let visibility = Visibility::parse(&req.visibility).unwrap_or(Visibility::Private);
-    state.repos.set_visibility(&caller, &name, visibility).await?;
+    state
+        .repos
+        .set_visibility(&caller, &name, visibility)
+        .await?;
     Ok(HttpResponse::Ok().json(json!({"success": true})))
 }

@@ -12,7 +12,11 @@ use crate::AppState;
 
 fn respond(services: Map<String, Value>) -> HttpResponse {
     let healthy = services.values().all(|v| v.as_bool() == Some(true));
-    let status = if healthy { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let status = if healthy {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
     HttpResponse::build(status).json(json!({
         "data": {"services": services},
         "status_code": status.as_u16(),
@@ -31,7 +35,9 @@ async fn database_ok(state: &AppState) -> bool {
 
 /// Whether the data directory accepts a write (where blobs and the SQLite file live).
 fn data_dir_writable(state: &AppState) -> bool {
-    let Some(dir) = &state.data_dir else { return true };
+    let Some(dir) = &state.data_dir else {
+        return true;
+    };
     let probe = dir.join(".health-probe");
     let ok = std::fs::write(&probe, b"ok").is_ok();
     let _ = std::fs::remove_file(&probe);

@@ -10,7 +10,8 @@ use quay_http::{app, AppState};
 use quay_persistence::testing::{seed_namespace, seed_token, seed_user, TestDatabase};
 use serde_json::{json, Value};
 
-pub const ALL_SCOPES: &str = "repo:read repo:write repo:admin repo:create user:read user:admin org:admin super:user";
+pub const ALL_SCOPES: &str =
+    "repo:read repo:write repo:admin repo:create user:read user:admin org:admin super:user";
 
 pub struct Harness {
     pub t: TestDatabase,
@@ -33,14 +34,22 @@ impl Harness {
         Harness { t, state }
     }
 
-    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: Option<&str>) -> Response {
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&str>,
+    ) -> Response {
         let service = test::init_service(app(self.state.clone())).await;
         let mut req = TestRequest::default().method(method).uri(path);
         if let Some(token) = token {
             req = req.insert_header(("Authorization", format!("Bearer {token}")));
         }
         if let Some(body) = body {
-            req = req.insert_header(("Content-Type", "application/json")).set_payload(body.to_string());
+            req = req
+                .insert_header(("Content-Type", "application/json"))
+                .set_payload(body.to_string());
         }
         let res = test::call_service(&service, req.to_request()).await;
         let status = res.status();
@@ -48,7 +57,8 @@ impl Harness {
         let body = if bytes.is_empty() {
             Value::Null
         } else {
-            serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
         };
         Response { status, body }
     }
@@ -58,11 +68,13 @@ impl Harness {
     }
 
     pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Response {
-        self.call(Method::POST, path, token, Some(&body.to_string())).await
+        self.call(Method::POST, path, token, Some(&body.to_string()))
+            .await
     }
 
     pub async fn put(&self, path: &str, token: Option<&str>, body: Value) -> Response {
-        self.call(Method::PUT, path, token, Some(&body.to_string())).await
+        self.call(Method::PUT, path, token, Some(&body.to_string()))
+            .await
     }
 
     pub async fn delete(&self, path: &str, token: Option<&str>) -> Response {
@@ -100,7 +112,13 @@ impl Harness {
     pub async fn log_kinds(&self, namespace_id: i64) -> Vec<String> {
         use quay_logs::LogStore;
         let store = quay_persistence::SqlStore::new(self.t.db.clone());
-        let mut kinds: Vec<String> = store.namespace_logs(namespace_id, 100).await.unwrap().into_iter().map(|l| l.kind).collect();
+        let mut kinds: Vec<String> = store
+            .namespace_logs(namespace_id, 100)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|l| l.kind)
+            .collect();
         kinds.reverse();
         kinds
     }
@@ -108,7 +126,12 @@ impl Harness {
     pub async fn namespace_id(&self, name: &str) -> i64 {
         use quay_orgs::NamespaceStore;
         let store = quay_persistence::SqlStore::new(self.t.db.clone());
-        store.find_namespace(name).await.unwrap().expect("namespace exists").id
+        store
+            .find_namespace(name)
+            .await
+            .unwrap()
+            .expect("namespace exists")
+            .id
     }
 }
 
@@ -120,21 +143,32 @@ pub fn assert_error(r: &Response, status: u16, error_type: &str, detail: &str) {
     assert_eq!(r.body["detail"], detail, "{}", r.body);
     assert_eq!(r.body["error_message"], detail);
     assert_eq!(r.body["status"], status);
-    assert_eq!(r.body["type"], format!("http://localhost:8080/api/v1/error/{error_type}"));
+    assert_eq!(
+        r.body["type"],
+        format!("http://localhost:8080/api/v1/error/{error_type}")
+    );
 }
 
 /// The directory of Quay's API catalog (`shared/spec`), if this checkout has it beside
 /// it. In CI it must be there; elsewhere tests that need it skip with a message.
 pub fn spec_dir() -> Option<std::path::PathBuf> {
-    let dir = std::env::var("QUAY_SPEC_DIR").map(std::path::PathBuf::from).unwrap_or_else(|_| {
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/spec")
-    });
+    let dir = std::env::var("QUAY_SPEC_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/spec")
+        });
     if dir.join("quay-api-v1.json").exists() {
         Some(dir)
     } else if std::env::var("CI").is_ok() {
-        panic!("the API catalog is missing at {} (CI must have shared/ beside the checkout)", dir.display());
+        panic!(
+            "the API catalog is missing at {} (CI must have shared/ beside the checkout)",
+            dir.display()
+        );
     } else {
-        eprintln!("skipping: the API catalog is not at {} (set QUAY_SPEC_DIR)", dir.display());
+        eprintln!(
+            "skipping: the API catalog is not at {} (set QUAY_SPEC_DIR)",
+            dir.display()
+        );
         None
     }
 }

@@ -11,9 +11,12 @@ struct FakeStore {
     state: Mutex<State>,
 }
 
+/// A namespace, its name, and each user's standing in it.
+type FakeNamespace = (NamespaceRef, String, Vec<(i64, NamespaceGrant)>);
+
 #[derive(Default)]
 struct State {
-    namespaces: Vec<(NamespaceRef, String, Vec<(i64, NamespaceGrant)>)>,
+    namespaces: Vec<FakeNamespace>,
     repos: Vec<Repository>,
     direct: Vec<(i64, i64, Role)>, // (repo, user, role)
     logs: Vec<NewLogEntry>,
@@ -55,7 +58,11 @@ impl RepoStore for FakeStore {
     ) -> DomainResult<RepositoryAccess> {
         let s = self.state.lock().unwrap();
         let Some((ns, _, _)) = s.namespaces.iter().find(|(_, n, _)| *n == name.namespace) else {
-            return Ok(RepositoryAccess { repository: None, granted: None, starred: false });
+            return Ok(RepositoryAccess {
+                repository: None,
+                granted: None,
+                starred: false,
+            });
         };
         let repo = s
             .repos
@@ -63,7 +70,11 @@ impl RepoStore for FakeStore {
             .find(|r| r.namespace_id == ns.id && r.name == name.name)
             .cloned();
         let granted = viewer.and_then(|u| s.granted(ns.id, repo.as_ref().map(|r| r.id), u));
-        Ok(RepositoryAccess { repository: repo, granted, starred: false })
+        Ok(RepositoryAccess {
+            repository: repo,
+            granted,
+            starred: false,
+        })
     }
 
     async fn namespace_grant_by_name(
@@ -78,12 +89,24 @@ impl RepoStore for FakeStore {
             .map(|(ns, _, _)| (*ns, s.grant(ns.id, user_id))))
     }
 
-    async fn create_repository(&self, new: NewRepository, mut log: NewLogEntry) -> DomainResult<Repository> {
+    async fn create_repository(
+        &self,
+        new: NewRepository,
+        mut log: NewLogEntry,
+    ) -> DomainResult<Repository> {
         let mut s = self.state.lock().unwrap();
-        if s.repos.iter().any(|r| r.namespace_id == new.namespace_id && r.name == new.name) {
+        if s.repos
+            .iter()
+            .any(|r| r.namespace_id == new.namespace_id && r.name == new.name)
+        {
             return Err(DomainError::Conflict("duplicate".into()));
         }
-        let (ns, ns_name, _) = s.namespaces.iter().find(|(n, _, _)| n.id == new.namespace_id).unwrap().clone();
+        let (ns, ns_name, _) = s
+            .namespaces
+            .iter()
+            .find(|(n, _, _)| n.id == new.namespace_id)
+            .unwrap()
+            .clone();
         let repo = Repository {
             id: s.repos.len() as i64 + 1,
             namespace_id: ns.id,
@@ -109,9 +132,18 @@ impl RepoStore for FakeStore {
         Ok(repo)
     }
 
-    async fn update_repository(&self, id: i64, change: RepositoryChange, log: NewLogEntry) -> DomainResult<()> {
+    async fn update_repository(
+        &self,
+        id: i64,
+        change: RepositoryChange,
+        log: NewLogEntry,
+    ) -> DomainResult<()> {
         let mut s = self.state.lock().unwrap();
-        let repo = s.repos.iter_mut().find(|r| r.id == id).ok_or(DomainError::NotFound)?;
+        let repo = s
+            .repos
+            .iter_mut()
+            .find(|r| r.id == id)
+            .ok_or(DomainError::NotFound)?;
         match change {
             RepositoryChange::Description(d) => repo.description = Some(d),
             RepositoryChange::Visibility(v) => repo.visibility = v,
@@ -134,15 +166,28 @@ impl RepoStore for FakeStore {
             .iter()
             .filter(|r| q.namespace.as_ref().is_none_or(|n| *n == r.namespace))
             .filter(|r| {
-                let granted = q.viewer.and_then(|u| s.granted(r.namespace_id, Some(r.id), u));
+                let granted = q
+                    .viewer
+                    .and_then(|u| s.granted(r.namespace_id, Some(r.id), u));
                 granted.is_some() || (q.include_public && r.visibility.is_public())
             })
-            .map(|r| RepositoryListItem { repository: r.clone(), starred: false, action_count: 0 })
+            .map(|r| RepositoryListItem {
+                repository: r.clone(),
+                starred: false,
+                action_count: 0,
+            })
             .collect();
-        Ok(RepositoryPage { items, next_after_id: None })
+        Ok(RepositoryPage {
+            items,
+            next_after_id: None,
+        })
     }
 
-    async fn action_counts(&self, _: i64, _: chrono::NaiveDate) -> DomainResult<Vec<(chrono::NaiveDate, i64)>> {
+    async fn action_counts(
+        &self,
+        _: i64,
+        _: chrono::NaiveDate,
+    ) -> DomainResult<Vec<(chrono::NaiveDate, i64)>> {
         Ok(vec![])
     }
 }
@@ -155,12 +200,32 @@ fn setup() -> (Repositories, Arc<FakeStore>) {
     let store = Arc::new(FakeStore::default());
     {
         let mut s = store.state.lock().unwrap();
-        s.namespaces.push((NamespaceRef { id: DEVTABLE, is_org: false }, "devtable".into(), vec![(DEVTABLE, NamespaceGrant::Owner)]));
-        s.namespaces.push((NamespaceRef { id: OUTSIDER, is_org: false }, "outsider".into(), vec![(OUTSIDER, NamespaceGrant::Owner)]));
         s.namespaces.push((
-            NamespaceRef { id: BUYNLARGE, is_org: true },
+            NamespaceRef {
+                id: DEVTABLE,
+                is_org: false,
+            },
+            "devtable".into(),
+            vec![(DEVTABLE, NamespaceGrant::Owner)],
+        ));
+        s.namespaces.push((
+            NamespaceRef {
+                id: OUTSIDER,
+                is_org: false,
+            },
+            "outsider".into(),
+            vec![(OUTSIDER, NamespaceGrant::Owner)],
+        ));
+        s.namespaces.push((
+            NamespaceRef {
+                id: BUYNLARGE,
+                is_org: true,
+            },
             "buynlarge".into(),
-            vec![(DEVTABLE, NamespaceGrant::Team(quay_core::role::TeamRole::Creator))],
+            vec![(
+                DEVTABLE,
+                NamespaceGrant::Team(quay_core::role::TeamRole::Creator),
+            )],
         ));
     }
     let config = Arc::new(Config::default());
@@ -194,13 +259,19 @@ const ALL: &str = "repo:read repo:write repo:admin repo:create user:admin";
 async fn create_in_own_namespace_logs_create_repo() {
     let (svc, store) = setup();
     let dev = user(DEVTABLE, "devtable", ALL);
-    let repo = svc.create_repository(&dev, create(None, "simple", Visibility::Private)).await.unwrap();
+    let repo = svc
+        .create_repository(&dev, create(None, "simple", Visibility::Private))
+        .await
+        .unwrap();
     assert_eq!(repo.namespace, "devtable");
     let s = store.state.lock().unwrap();
     assert_eq!(s.logs.len(), 1);
     assert_eq!(s.logs[0].kind, LogKind::CreateRepo);
     assert_eq!(s.logs[0].repository_id, Some(repo.id));
-    assert_eq!(s.logs[0].metadata, json!({"repo": "simple", "namespace": "devtable"}));
+    assert_eq!(
+        s.logs[0].metadata,
+        json!({"repo": "simple", "namespace": "devtable"})
+    );
     // The creator gets an explicit admin permission even in their own namespace.
     assert_eq!(s.direct, vec![(repo.id, DEVTABLE, Role::Admin)]);
 }
@@ -209,9 +280,21 @@ async fn create_in_own_namespace_logs_create_repo() {
 async fn creator_team_members_create_in_orgs_and_become_admins() {
     let (svc, store) = setup();
     let dev = user(DEVTABLE, "devtable", ALL);
-    let repo = svc.create_repository(&dev, create(Some("buynlarge"), "orgrepo", Visibility::Private)).await.unwrap();
-    assert_eq!(store.state.lock().unwrap().direct, vec![(repo.id, DEVTABLE, Role::Admin)]);
-    let details = svc.get_repository(&dev, &RepositoryName::new("buynlarge", "orgrepo"), false).await.unwrap();
+    let repo = svc
+        .create_repository(
+            &dev,
+            create(Some("buynlarge"), "orgrepo", Visibility::Private),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store.state.lock().unwrap().direct,
+        vec![(repo.id, DEVTABLE, Role::Admin)]
+    );
+    let details = svc
+        .get_repository(&dev, &RepositoryName::new("buynlarge", "orgrepo"), false)
+        .await
+        .unwrap();
     assert!(details.can_admin);
 }
 
@@ -220,33 +303,43 @@ async fn create_refusals_in_quay_order() {
     let (svc, _) = setup();
     let dev = user(DEVTABLE, "devtable", ALL);
     assert_eq!(
-        svc.create_repository(&Caller::anonymous(), create(None, "x", Visibility::Public)).await,
-        Err(DomainError::Unauthenticated("Requires authentication".into()))
+        svc.create_repository(&Caller::anonymous(), create(None, "x", Visibility::Public))
+            .await,
+        Err(DomainError::Unauthenticated(
+            "Requires authentication".into()
+        ))
     );
     assert_eq!(
-        svc.create_repository(&dev, create(Some("outsider"), "x", Visibility::Public)).await,
+        svc.create_repository(&dev, create(Some("outsider"), "x", Visibility::Public))
+            .await,
         Err(DomainError::Forbidden)
     );
     assert_eq!(
-        svc.create_repository(&dev, create(Some("nosuchns"), "x", Visibility::Public)).await,
+        svc.create_repository(&dev, create(Some("nosuchns"), "x", Visibility::Public))
+            .await,
         Err(DomainError::Forbidden)
     );
     // repo:create is what makes creation possible; repo:admin alone is not enough.
     let admin_only = user(DEVTABLE, "devtable", "repo:admin");
     assert_eq!(
-        svc.create_repository(&admin_only, create(None, "x", Visibility::Public)).await,
+        svc.create_repository(&admin_only, create(None, "x", Visibility::Public))
+            .await,
         Err(DomainError::Forbidden)
     );
     for bad in ["UPPER", "-x", "a b", &"a".repeat(256)] {
         assert_eq!(
-            svc.create_repository(&dev, create(None, bad, Visibility::Public)).await,
+            svc.create_repository(&dev, create(None, bad, Visibility::Public))
+                .await,
             Err(DomainError::invalid("Invalid repository name")),
             "{bad}"
         );
     }
-    svc.create_repository(&dev, create(None, "dup", Visibility::Public)).await.unwrap();
+    svc.create_repository(&dev, create(None, "dup", Visibility::Public))
+        .await
+        .unwrap();
     assert_eq!(
-        svc.create_repository(&dev, create(None, "dup", Visibility::Public)).await,
+        svc.create_repository(&dev, create(None, "dup", Visibility::Public))
+            .await,
         Err(DomainError::invalid("Repository already exists"))
     );
 }
@@ -256,22 +349,42 @@ async fn reads_check_permission_before_existence() {
     let (svc, _) = setup();
     let dev = user(DEVTABLE, "devtable", ALL);
     let outsider = user(OUTSIDER, "outsider", ALL);
-    svc.create_repository(&dev, create(None, "private", Visibility::Private)).await.unwrap();
-    svc.create_repository(&dev, create(None, "public", Visibility::Public)).await.unwrap();
+    svc.create_repository(&dev, create(None, "private", Visibility::Private))
+        .await
+        .unwrap();
+    svc.create_repository(&dev, create(None, "public", Visibility::Public))
+        .await
+        .unwrap();
     let private = RepositoryName::new("devtable", "private");
     let missing = RepositoryName::new("devtable", "missing");
     let public = RepositoryName::new("devtable", "public");
 
-    assert_eq!(svc.get_repository(&outsider, &private, false).await, Err(DomainError::Forbidden));
-    assert_eq!(svc.get_repository(&outsider, &missing, false).await, Err(DomainError::Forbidden));
-    assert_eq!(svc.get_repository(&dev, &missing, false).await, Err(DomainError::NotFound));
+    assert_eq!(
+        svc.get_repository(&outsider, &private, false).await,
+        Err(DomainError::Forbidden)
+    );
+    assert_eq!(
+        svc.get_repository(&outsider, &missing, false).await,
+        Err(DomainError::Forbidden)
+    );
+    assert_eq!(
+        svc.get_repository(&dev, &missing, false).await,
+        Err(DomainError::NotFound)
+    );
     assert!(matches!(
-        svc.get_repository(&Caller::anonymous(), &private, false).await,
+        svc.get_repository(&Caller::anonymous(), &private, false)
+            .await,
         Err(DomainError::Unauthenticated(_))
     ));
-    let seen = svc.get_repository(&Caller::anonymous(), &public, false).await.unwrap();
+    let seen = svc
+        .get_repository(&Caller::anonymous(), &public, false)
+        .await
+        .unwrap();
     assert!(!seen.can_write && !seen.can_admin);
-    let mine = svc.get_repository(&user(DEVTABLE, "devtable", "repo:read"), &private, false).await.unwrap();
+    let mine = svc
+        .get_repository(&user(DEVTABLE, "devtable", "repo:read"), &private, false)
+        .await
+        .unwrap();
     assert!(!mine.can_write, "scopes cap can_write");
 }
 
@@ -280,32 +393,72 @@ async fn writes_need_their_role_and_log() {
     let (svc, store) = setup();
     let dev = user(DEVTABLE, "devtable", ALL);
     let outsider = user(OUTSIDER, "outsider", ALL);
-    svc.create_repository(&dev, create(None, "r", Visibility::Public)).await.unwrap();
+    svc.create_repository(&dev, create(None, "r", Visibility::Public))
+        .await
+        .unwrap();
     let r = RepositoryName::new("devtable", "r");
-    assert_eq!(svc.set_description(&outsider, &r, "x".into()).await, Err(DomainError::Forbidden));
-    assert_eq!(svc.set_visibility(&outsider, &r, Visibility::Private).await, Err(DomainError::Forbidden));
-    assert_eq!(svc.delete_repository(&outsider, &r).await, Err(DomainError::Forbidden));
+    assert_eq!(
+        svc.set_description(&outsider, &r, "x".into()).await,
+        Err(DomainError::Forbidden)
+    );
+    assert_eq!(
+        svc.set_visibility(&outsider, &r, Visibility::Private).await,
+        Err(DomainError::Forbidden)
+    );
+    assert_eq!(
+        svc.delete_repository(&outsider, &r).await,
+        Err(DomainError::Forbidden)
+    );
     let writer = user(DEVTABLE, "devtable", "repo:write");
-    svc.set_description(&writer, &r, "new".into()).await.unwrap();
-    assert_eq!(svc.set_visibility(&writer, &r, Visibility::Private).await, Err(DomainError::Forbidden));
-    svc.set_visibility(&dev, &r, Visibility::Private).await.unwrap();
+    svc.set_description(&writer, &r, "new".into())
+        .await
+        .unwrap();
+    assert_eq!(
+        svc.set_visibility(&writer, &r, Visibility::Private).await,
+        Err(DomainError::Forbidden)
+    );
+    svc.set_visibility(&dev, &r, Visibility::Private)
+        .await
+        .unwrap();
     svc.delete_repository(&dev, &r).await.unwrap();
-    let kinds: Vec<_> = store.state.lock().unwrap().logs.iter().map(|l| l.kind).collect();
+    let kinds: Vec<_> = store
+        .state
+        .lock()
+        .unwrap()
+        .logs
+        .iter()
+        .map(|l| l.kind)
+        .collect();
     assert_eq!(
         kinds,
-        vec![LogKind::CreateRepo, LogKind::SetRepoDescription, LogKind::ChangeRepoVisibility, LogKind::DeleteRepo]
+        vec![
+            LogKind::CreateRepo,
+            LogKind::SetRepoDescription,
+            LogKind::ChangeRepoVisibility,
+            LogKind::DeleteRepo
+        ]
     );
     let visibility_log = store.state.lock().unwrap().logs[2].metadata.clone();
-    assert_eq!(visibility_log, json!({"repo": "r", "namespace": "devtable", "visibility": "private"}));
-    assert_eq!(svc.get_repository(&dev, &r, false).await, Err(DomainError::NotFound));
+    assert_eq!(
+        visibility_log,
+        json!({"repo": "r", "namespace": "devtable", "visibility": "private"})
+    );
+    assert_eq!(
+        svc.get_repository(&dev, &r, false).await,
+        Err(DomainError::NotFound)
+    );
 }
 
 #[tokio::test]
 async fn listing_needs_a_filter_and_respects_scopes() {
     let (svc, _) = setup();
     let dev = user(DEVTABLE, "devtable", ALL);
-    svc.create_repository(&dev, create(None, "private", Visibility::Private)).await.unwrap();
-    svc.create_repository(&dev, create(None, "public", Visibility::Public)).await.unwrap();
+    svc.create_repository(&dev, create(None, "private", Visibility::Private))
+        .await
+        .unwrap();
+    svc.create_repository(&dev, create(None, "public", Visibility::Public))
+        .await
+        .unwrap();
     let req = |ns: Option<&str>, public: bool, starred: bool| ListRepositories {
         namespace: ns.map(String::from),
         public,
@@ -313,14 +466,42 @@ async fn listing_needs_a_filter_and_respects_scopes() {
         kind: RepositoryKind::Image,
         after_id: None,
     };
-    assert!(matches!(svc.list_repositories(&dev, req(None, false, false)).await, Err(DomainError::InvalidRequest(_))));
     assert!(matches!(
-        svc.list_repositories(&Caller::anonymous(), req(None, false, true)).await,
+        svc.list_repositories(&dev, req(None, false, false)).await,
         Err(DomainError::InvalidRequest(_))
     ));
-    let names = |page: RepositoryPage| page.items.into_iter().map(|i| i.repository.name).collect::<Vec<_>>();
-    assert_eq!(names(svc.list_repositories(&dev, req(Some("devtable"), false, false)).await.unwrap()), ["private", "public"]);
+    assert!(matches!(
+        svc.list_repositories(&Caller::anonymous(), req(None, false, true))
+            .await,
+        Err(DomainError::InvalidRequest(_))
+    ));
+    let names = |page: RepositoryPage| {
+        page.items
+            .into_iter()
+            .map(|i| i.repository.name)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        names(
+            svc.list_repositories(&dev, req(Some("devtable"), false, false))
+                .await
+                .unwrap()
+        ),
+        ["private", "public"]
+    );
     let no_repo_scope = user(DEVTABLE, "devtable", "user:read");
-    assert!(names(svc.list_repositories(&no_repo_scope, req(Some("devtable"), false, false)).await.unwrap()).is_empty());
-    assert_eq!(names(svc.list_repositories(&Caller::anonymous(), req(Some("devtable"), true, false)).await.unwrap()), ["public"]);
+    assert!(names(
+        svc.list_repositories(&no_repo_scope, req(Some("devtable"), false, false))
+            .await
+            .unwrap()
+    )
+    .is_empty());
+    assert_eq!(
+        names(
+            svc.list_repositories(&Caller::anonymous(), req(Some("devtable"), true, false))
+                .await
+                .unwrap()
+        ),
+        ["public"]
+    );
 }

@@ -1,0 +1,37 @@
+# Everyday commands. `just --list` shows them.
+
+pg_url := "postgres://postgres@127.0.0.1:5432/test"
+
+# Build everything (debug).
+build:
+    cargo build --workspace
+
+# Run the server on SQLite in ./quay-data.
+run:
+    cargo run --release -p quayd
+
+# The README's test command (SQLite).
+test:
+    cargo test --workspace
+
+# The tests again, each on its own PostgreSQL database.
+test-pg:
+    QUAY_TEST_DATABASE_URL={{pg_url}} cargo test --workspace
+
+fmt:
+    cargo fmt --all
+
+lint:
+    cargo fmt --all -- --check
+    cargo clippy --workspace --all-targets -- -D warnings
+
+# What CI runs.
+ci:
+    bash .ci/run
+
+# API latency and throughput (wrk) on SQLite and PostgreSQL; writes docs/benchmarks.md.
+bench-api:
+    bash scripts/bench-api.sh
+
+# All benchmarks.
+bench: bench-api
