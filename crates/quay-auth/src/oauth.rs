@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
+use quay_core::cache::TtlCache;
 use quay_core::config::Config;
 use quay_core::scope::{Scope, ScopeSet};
 use quay_core::{AuthMethod, DomainResult, Principal};
@@ -59,16 +60,43 @@ pub trait OAuthTokenStore: Send + Sync {
     async fn find_oauth_token(&self, token_name: &str) -> DomainResult<Option<OAuthTokenRecord>>;
 }
 
+/// How many token records the per-process cache keeps.
+const TOKEN_CACHE_CAPACITY: usize = 10_000;
+
 /// Turns credentials into a [`Principal`].
 #[derive(Clone)]
 pub struct Authenticator {
     store: Arc<dyn OAuthTokenStore>,
     config: Arc<Config>,
+    /// Token records by token name, for `CACHE_TTL_MS`. The secret is still checked on
+    /// every request; only the lookup is saved.
+    cache: Arc<TtlCache<String, OAuthTokenRecord>>,
 }
 
 impl Authenticator {
     pub fn new(store: Arc<dyn OAuthTokenStore>, config: Arc<Config>) -> Self {
-        Self { store, config }
+        let cache = Arc::new(TtlCache::new(config.cache_ttl(), TOKEN_CACHE_CAPACITY));
+        Self {
+            store,
+            config,
+            cache,
+        }
+    }
+
+    /// Forgets a cached token record (after revoking the token or disabling its user).
+    pub fn forget_token(&self, token_name: &str) {
+        self.cache.invalidate(|k| k == token_name);
+    }
+
+    async fn record(&self, token_name: &str) -> DomainResult<Option<OAuthTokenRecord>> {
+        if let Some(hit) = self.cache.get(&token_name.to_string()) {
+            return Ok(Some(hit));
+        }
+        let found = self.store.find_oauth_token(token_name).await?;
+        if let Some(record) = &found {
+            self.cache.insert(token_name.to_string(), record.clone());
+        }
+        Ok(found)
     }
 
     /// Authenticates an `Authorization: Bearer` token. A token that is malformed,
@@ -83,7 +111,7 @@ impl Authenticator {
             return Ok(None);
         }
         let (name, code) = token.split_at(TOKEN_NAME_LEN);
-        let Some(record) = self.store.find_oauth_token(name).await? else {
+        let Some(record) = self.record(name).await? else {
             return Ok(None);
         };
         if !secret::verify_digest(code, &record.code_digest) {

@@ -32,6 +32,10 @@ pub struct Config {
     pub authentication_type: String,
     #[serde(rename = "REGISTRY_STATE", deserialize_with = "scalar_string")]
     pub registry_state: String,
+    /// How long per-process caches of hot lookups (tokens, repository access) may serve
+    /// an entry, in milliseconds; 0 disables them (ours).
+    #[serde(rename = "CACHE_TTL_MS")]
+    pub cache_ttl_ms: u64,
 
     #[serde(rename = "SUPER_USERS")]
     pub super_users: Vec<String>,
@@ -84,6 +88,7 @@ impl Default for Config {
             secret_key: None,
             authentication_type: "Database".into(),
             registry_state: "normal".into(),
+            cache_ttl_ms: 2000,
             super_users: Vec::new(),
             global_readonly_super_users: Vec::new(),
             public_namespaces: Vec::new(),
@@ -131,6 +136,7 @@ const KNOWN_KEYS: &[&str] = &[
     "SECRET_KEY",
     "AUTHENTICATION_TYPE",
     "REGISTRY_STATE",
+    "CACHE_TTL_MS",
     "SUPER_USERS",
     "GLOBAL_READONLY_SUPER_USERS",
     "PUBLIC_NAMESPACES",
@@ -261,6 +267,10 @@ impl Config {
     pub fn library_namespace(&self) -> Option<&str> {
         self.feature_library_support
             .then_some(self.library_namespace.as_str())
+    }
+
+    pub fn cache_ttl(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.cache_ttl_ms)
     }
 
     pub fn is_readonly(&self) -> bool {

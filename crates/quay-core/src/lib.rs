@@ -4,10 +4,11 @@
 //! ([`names`]), repository and team roles ([`role`]), OAuth scopes ([`scope`]), the
 //! authenticated caller ([`Principal`]), the domain error every service returns
 //! ([`DomainError`]), the configuration with Quay's key names ([`config`]), Quay's date
-//! format ([`date`]), avatars ([`avatar`]), opaque page tokens ([`page`]) and the
+//! format ([`date`]), a TTL cache for hot lookups ([`cache`]), avatars ([`avatar`]), opaque page tokens ([`page`]) and the
 //! JSON-Schema subset Quay validates request bodies with ([`schema`]).
 
 pub mod avatar;
+pub mod cache;
 pub mod config;
 pub mod date;
 mod error;

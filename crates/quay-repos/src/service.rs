@@ -5,6 +5,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::Utc;
 use quay_auth::{secret, Authorizer};
+use quay_core::cache::TtlCache;
 use quay_core::config::Config;
 use quay_core::names::{is_valid_repository_name, RepositoryName};
 use quay_core::role::{RepositoryState, Role, Visibility};
@@ -17,10 +18,19 @@ use crate::*;
 /// How far back `includeStats` looks (Quay: three months).
 pub const STATS_DAYS: i64 = 92;
 
+/// How many (repository, viewer) lookups the per-process cache keeps.
+const ACCESS_CACHE_CAPACITY: usize = 10_000;
+
+/// A repository lookup for one viewer.
+type AccessKey = (String, String, Option<i64>);
+
 pub struct Repositories {
     store: Arc<dyn RepoStore>,
     config: Arc<Config>,
     authz: Authorizer,
+    /// Repository access by (namespace, name, viewer), for `CACHE_TTL_MS`; this
+    /// service's writes drop the entries of the repository they change.
+    access_cache: TtlCache<AccessKey, RepositoryAccess>,
 }
 
 impl Repositories {
@@ -28,9 +38,29 @@ impl Repositories {
         let authz = Authorizer::new(&config);
         Self {
             store,
+            access_cache: TtlCache::new(config.cache_ttl(), ACCESS_CACHE_CAPACITY),
             config,
             authz,
         }
+    }
+
+    async fn access(
+        &self,
+        name: &RepositoryName,
+        viewer: Option<i64>,
+    ) -> DomainResult<RepositoryAccess> {
+        let key = (name.namespace.clone(), name.name.clone(), viewer);
+        if let Some(hit) = self.access_cache.get(&key) {
+            return Ok(hit);
+        }
+        let access = self.store.repository_access(name, viewer).await?;
+        self.access_cache.insert(key, access.clone());
+        Ok(access)
+    }
+
+    fn forget(&self, namespace: &str, name: &str) {
+        self.access_cache
+            .invalidate(|(ns, n, _)| ns == namespace && n == name);
     }
 
     /// Looks a repository up and checks `need` before revealing whether it exists.
@@ -40,7 +70,7 @@ impl Repositories {
         name: &RepositoryName,
         need: Role,
     ) -> DomainResult<(Repository, RepositoryAccess)> {
-        let access = self.store.repository_access(name, caller.user_id()).await?;
+        let access = self.access(name, caller.user_id()).await?;
         let public = access
             .repository
             .as_ref()
@@ -120,7 +150,9 @@ impl RepoService for Repositories {
             Some(ns.id),
             json!({"repo": req.name, "namespace": namespace}),
         );
-        match self.store.create_repository(new, log).await {
+        let created = self.store.create_repository(new, log).await;
+        self.forget(&namespace, &req.name);
+        match created {
             // Lost a race with a concurrent create of the same name.
             Err(DomainError::Conflict(_)) => Err(DomainError::invalid("Repository already exists")),
             other => other,
@@ -200,9 +232,12 @@ impl RepoService for Repositories {
             &repo,
             json!({"description": description}),
         );
-        self.store
+        let updated = self
+            .store
             .update_repository(repo.id, RepositoryChange::Description(description), log)
-            .await
+            .await;
+        self.forget(&repo.namespace, &repo.name);
+        updated
     }
 
     async fn set_visibility(
@@ -218,15 +253,20 @@ impl RepoService for Repositories {
             &repo,
             json!({"visibility": visibility.as_str()}),
         );
-        self.store
+        let updated = self
+            .store
             .update_repository(repo.id, RepositoryChange::Visibility(visibility), log)
-            .await
+            .await;
+        self.forget(&repo.namespace, &repo.name);
+        updated
     }
 
     async fn delete_repository(&self, caller: &Caller, name: &RepositoryName) -> DomainResult<()> {
         let (repo, _) = self.authorized(caller, name, Role::Admin).await?;
         let log = self.log(LogKind::DeleteRepo, caller, &repo, json!({}));
-        self.store.delete_repository(repo.id, log).await
+        let deleted = self.store.delete_repository(repo.id, log).await;
+        self.forget(&repo.namespace, &repo.name);
+        deleted
     }
 }
 
