@@ -110,3 +110,6 @@ pub trait OrgService: Send + Sync {
 
     async fn delete_organization(&self, caller: &Caller, name: &str) -> DomainResult<()>;
 }
+
+#[cfg(test)]
+mod tests;

@@ -568,3 +568,72 @@ async fn namespace_updates_and_deletion() {
         Err(DomainError::NotFound)
     );
 }
+
+#[tokio::test]
+async fn stars_mark_and_filter_repositories() {
+    use sea_orm::ConnectionTrait;
+    let t = TestDatabase::new().await;
+    let store = SqlStore::new(t.db.clone());
+    let devtable = user(&store, "devtable").await;
+    let other = user(&store, "other").await;
+    let mine = store
+        .create_repository(
+            new_repo(devtable, "mine", Visibility::Private, Some(devtable)),
+            log(LogKind::CreateRepo),
+        )
+        .await
+        .unwrap();
+    let public = store
+        .create_repository(
+            new_repo(other, "public", Visibility::Public, Some(other)),
+            log(LogKind::CreateRepo),
+        )
+        .await
+        .unwrap();
+    let private = store
+        .create_repository(
+            new_repo(other, "private", Visibility::Private, Some(other)),
+            log(LogKind::CreateRepo),
+        )
+        .await
+        .unwrap();
+    for repo in [mine.id, public.id, private.id] {
+        store
+            .database()
+            .connection()
+            .execute_unprepared(&format!(
+                "INSERT INTO star (user_id, repository_id, created) VALUES ({devtable}, {repo}, '2026-01-01T00:00:00Z')"
+            ))
+            .await
+            .unwrap();
+    }
+    let access = store
+        .repository_access(&RepositoryName::new("devtable", "mine"), Some(devtable))
+        .await
+        .unwrap();
+    assert!(access.starred);
+    assert!(
+        !store
+            .repository_access(&RepositoryName::new("devtable", "mine"), Some(other))
+            .await
+            .unwrap()
+            .starred
+    );
+    // Starred and still visible: the private repository of someone else is left out.
+    let query = RepositoryQuery {
+        viewer: Some(devtable),
+        include_public: true,
+        namespace: None,
+        starred_only: true,
+        kind: RepositoryKind::Image,
+        after_id: None,
+        limit: 100,
+    };
+    let page = store.list_repositories(&query).await.unwrap();
+    let names: Vec<_> = page
+        .items
+        .iter()
+        .map(|i| (i.repository.name.as_str(), i.starred))
+        .collect();
+    assert_eq!(names, [("mine", true), ("public", true)]);
+}

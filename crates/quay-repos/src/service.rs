@@ -207,10 +207,12 @@ impl RepoService for Repositories {
             .as_ref()
             .filter(|p| p.scopes.max_repo_role().is_some())
             .map(|p| p.user_id);
+        // Quay's starred listing ignores `namespace` and `public`: every starred
+        // repository the caller can still see, public ones included.
         let query = RepositoryQuery {
             viewer,
-            include_public: req.public,
-            namespace: req.namespace,
+            include_public: req.public || req.starred,
+            namespace: req.namespace.filter(|_| !req.starred),
             starred_only: req.starred,
             kind: req.kind,
             after_id: req.after_id,
