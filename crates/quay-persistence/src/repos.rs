@@ -39,22 +39,12 @@ const ROLE_COLUMNS: &str = "\
         WHERE t.organization_id = n.id AND tm.user_id = ?) AS org_team_role, \
     EXISTS(SELECT 1 FROM star s WHERE s.repository_id = r.id AND s.user_id = ?) AS starred";
 
+/// The namespace and the viewer's roles; the repository columns (NULL when there is no
+/// such repository) are decoded as a [`RepoRow`] from the same row.
 #[derive(FromQueryResult)]
 struct AccessRow {
     namespace_id: i64,
-    namespace: String,
-    namespace_is_org: bool,
-    namespace_tag_expiration_s: i64,
     id: Option<i64>,
-    name: Option<String>,
-    visibility: Option<String>,
-    description: Option<String>,
-    kind: Option<String>,
-    state: Option<i16>,
-    trust_enabled: Option<bool>,
-    badge_token: Option<String>,
-    created: Option<DateTime<Utc>>,
-    last_modified: Option<DateTime<Utc>>,
     direct_role: Option<i16>,
     team_repo_role: Option<i16>,
     org_team_role: Option<i16>,
@@ -100,26 +90,6 @@ impl RepoRow {
             last_modified: self.last_modified,
         })
     }
-}
-
-#[derive(FromQueryResult)]
-struct ListRow {
-    id: i64,
-    namespace_id: i64,
-    namespace: String,
-    namespace_is_org: bool,
-    namespace_tag_expiration_s: i64,
-    name: String,
-    visibility: String,
-    description: Option<String>,
-    kind: String,
-    state: i16,
-    trust_enabled: bool,
-    badge_token: String,
-    created: DateTime<Utc>,
-    last_modified: Option<DateTime<Utc>>,
-    starred: bool,
-    action_count: Option<i64>,
 }
 
 /// The role a viewer holds in a namespace: its owner, or through admin teams.
@@ -201,24 +171,10 @@ impl RepoStore for SqlStore {
             .max(a.direct_role.and_then(Role::from_code))
             .max(a.team_repo_role.and_then(Role::from_code));
         let repository = match a.id {
-            Some(id) => Some(
-                RepoRow {
-                    id,
-                    namespace_id: a.namespace_id,
-                    namespace: a.namespace,
-                    namespace_is_org: a.namespace_is_org,
-                    namespace_tag_expiration_s: a.namespace_tag_expiration_s,
-                    name: a.name.unwrap_or_default(),
-                    visibility: a.visibility.unwrap_or_default(),
-                    description: a.description,
-                    kind: a.kind.unwrap_or_default(),
-                    state: a.state.unwrap_or_default(),
-                    trust_enabled: a.trust_enabled.unwrap_or_default(),
-                    badge_token: a.badge_token.unwrap_or_default(),
-                    created: a.created.unwrap_or_default(),
-                    last_modified: a.last_modified,
-                }
-                .into_domain()?,
+            Some(_) => Some(
+                RepoRow::from_query_result(&row, "")
+                    .map_err(db_err)?
+                    .into_domain()?,
             ),
             None => None,
         };
@@ -388,28 +344,15 @@ impl RepoStore for SqlStore {
             .map_err(db_err)?;
         let mut items = Vec::with_capacity(rows.len());
         for row in &rows {
-            let r = ListRow::from_query_result(row, "").map_err(db_err)?;
-            let repository = RepoRow {
-                id: r.id,
-                namespace_id: r.namespace_id,
-                namespace: r.namespace,
-                namespace_is_org: r.namespace_is_org,
-                namespace_tag_expiration_s: r.namespace_tag_expiration_s,
-                name: r.name,
-                visibility: r.visibility,
-                description: r.description,
-                kind: r.kind,
-                state: r.state,
-                trust_enabled: r.trust_enabled,
-                badge_token: r.badge_token,
-                created: r.created,
-                last_modified: r.last_modified,
-            }
-            .into_domain()?;
+            let repository = RepoRow::from_query_result(row, "")
+                .map_err(db_err)?
+                .into_domain()?;
+            let starred: bool = row.try_get("", "starred").map_err(db_err)?;
+            let action_count: Option<i64> = row.try_get("", "action_count").map_err(db_err)?;
             items.push(RepositoryListItem {
                 repository,
-                starred: r.starred,
-                action_count: r.action_count.unwrap_or(0),
+                starred,
+                action_count: action_count.unwrap_or(0),
             });
         }
         let next_after_id = if items.len() as u64 > q.limit {

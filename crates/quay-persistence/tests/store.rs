@@ -20,38 +20,7 @@ fn log(kind: LogKind) -> NewLogEntry {
 }
 
 async fn user(store: &SqlStore, name: &str) -> i64 {
-    // Users other than the first are inserted as organizations-less namespaces directly.
-    let created = quay_persistence::entity::namespace::ActiveModel {
-        id: NotSet,
-        uuid: Set(uuid_like(name)),
-        username: Set(name.into()),
-        password_hash: Set(None),
-        email: Set(Some(format!("{name}@example.com"))),
-        verified: Set(true),
-        organization: Set(false),
-        robot: Set(false),
-        enabled: Set(true),
-        invoice_email: Set(false),
-        invoice_email_address: Set(None),
-        removed_tag_expiration_s: Set(1_209_600),
-        given_name: Set(None),
-        family_name: Set(None),
-        company: Set(None),
-        location: Set(None),
-        stripe_id: Set(None),
-        invalid_login_attempts: Set(0),
-        last_invalid_login: Set(None),
-        creation_date: Set(Utc::now()),
-        last_accessed: Set(None),
-    }
-    .insert(store.database().connection())
-    .await
-    .unwrap();
-    created.id
-}
-
-fn uuid_like(name: &str) -> String {
-    format!("{name:0>36}")
+    quay_persistence::testing::seed_user(store.database(), name).await
 }
 
 fn new_repo(ns: i64, name: &str, visibility: Visibility, creator: Option<i64>) -> NewRepository {
