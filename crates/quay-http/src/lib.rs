@@ -82,7 +82,6 @@ pub fn app(
     let config = state.config.clone();
     App::new()
         .app_data(state)
-        .app_data(web::JsonConfig::default())
         .wrap_fn(|req, srv| {
             let state = req.app_data::<Data<AppState>>().cloned();
             let readonly_write = state.as_ref().is_some_and(|s| s.config.is_readonly())

@@ -1,7 +1,6 @@
 //! Wire types: Quay's JSON views, field names and key order, built from domain types.
 
 use quay_core::avatar::{avatar, Avatar, AvatarKind};
-use quay_core::config::Config;
 use quay_orgs::{Namespace, OrganizationDetails, TeamDetails, UserDetails, UserOrganization};
 use quay_repos::{RepositoryDetails, RepositoryListItem};
 use serde::Serialize;
@@ -263,7 +262,7 @@ pub struct UserPrivateView {
 }
 
 impl UserView {
-    pub fn new(d: UserDetails, _config: &Config) -> Self {
+    pub fn new(d: UserDetails) -> Self {
         let u = d.user;
         let admin = d.is_admin_view;
         let private = admin.then(|| UserPrivateView {

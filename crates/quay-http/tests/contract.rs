@@ -203,7 +203,7 @@ fn examples_are_the_seed_guides_text() {
     let seeds = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/seeds");
     let Ok(entries) = std::fs::read_dir(&seeds) else {
         assert!(
-            std::env::var("CI").is_err(),
+            std::env::var("QUAY_REQUIRE_SPEC").is_err(),
             "seed guide missing at {}",
             seeds.display()
         );

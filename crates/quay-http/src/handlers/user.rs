@@ -15,7 +15,7 @@ use crate::{schemas, AppState};
 
 pub async fn get_logged_in_user(state: Data<AppState>, AnyCaller(caller): AnyCaller) -> ApiResult {
     match state.users.current_user(&caller).await {
-        Ok(details) => Ok(HttpResponse::Ok().json(UserView::new(details, &state.config))),
+        Ok(details) => Ok(HttpResponse::Ok().json(UserView::new(details))),
         Err(DomainError::Unauthenticated(msg)) => {
             Err(ApiError::unauthenticated(msg).with_payload("session_required", json!(false)))
         }
@@ -29,7 +29,7 @@ pub async fn get_user_information(
     path: Path<String>,
 ) -> ApiResult {
     let details = state.users.get_user(&caller, &path).await?;
-    Ok(HttpResponse::Ok().json(UserView::new(details, &state.config)))
+    Ok(HttpResponse::Ok().json(UserView::new(details)))
 }
 
 #[derive(Deserialize)]
