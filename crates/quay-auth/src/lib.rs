@@ -6,12 +6,16 @@
 //!   (indexed lookup), the last 20 are the secret, stored only as a SHA-256 digest. Quay
 //!   bcrypt-checks the secret on every request (~300 ms); a digest is enough because the
 //!   secret has ~119 bits of entropy, so nothing is gained by a slow hash.
+//! - [`apptoken`]: app-specific tokens (`$app` logins): 120 characters, a 60-character
+//!   lookup name and a 60-character secret stored as a SHA-256 digest; shown once.
 //! - [`authz`]: the Authorizer: principal + scopes + granted role → allow, 401 or 403, in
 //!   Quay's order.
 
+pub mod apptoken;
 pub mod authz;
 pub mod oauth;
 pub mod secret;
 
+pub use apptoken::{AppTokenService, AppTokenStore, AppTokens};
 pub use authz::{Authorizer, NamespaceGrant};
 pub use oauth::{Authenticator, OAuthTokenRecord, OAuthTokenStore};

@@ -12,6 +12,11 @@ pub fn random_token(len: usize) -> String {
     Alphanumeric.sample_string(&mut rand::rng(), len)
 }
 
+/// A random UUID (version 4) in its usual text form.
+pub fn random_uuid() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
 /// Hex SHA-256 of a token secret: what we store instead of the secret.
 pub fn digest(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
@@ -44,6 +49,15 @@ mod tests {
         assert_eq!(a.len(), 40);
         assert_ne!(a, b);
         assert!(a.chars().all(|c| c.is_ascii_alphanumeric()));
+    }
+
+    #[test]
+    fn uuids_are_version_4() {
+        let u = random_uuid();
+        assert_eq!(u.len(), 36);
+        assert_eq!(&u[14..15], "4");
+        assert!(matches!(&u[19..20], "8" | "9" | "a" | "b"));
+        assert_ne!(u, random_uuid());
     }
 
     #[test]

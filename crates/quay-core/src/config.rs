@@ -72,6 +72,14 @@ pub struct Config {
     pub feature_mailing: bool,
     #[serde(rename = "FEATURE_CHANGE_TAG_EXPIRATION")]
     pub feature_change_tag_expiration: bool,
+    #[serde(rename = "FEATURE_APP_SPECIFIC_TOKENS")]
+    pub feature_app_specific_tokens: bool,
+    /// Lifetime of new app-specific tokens (`30d`, ...); unset: they never expire.
+    #[serde(
+        rename = "APP_SPECIFIC_TOKEN_EXPIRATION",
+        deserialize_with = "opt_scalar_string"
+    )]
+    pub app_specific_token_expiration: Option<String>,
 
     /// Keys present in the sources that this version does not use.
     #[serde(skip)]
@@ -110,6 +118,8 @@ impl Default for Config {
             // organizations; with no mail server configured that only gets in the way.
             feature_mailing: false,
             feature_change_tag_expiration: true,
+            feature_app_specific_tokens: true,
+            app_specific_token_expiration: None,
             unknown: Vec::new(),
         }
     }
@@ -154,6 +164,8 @@ const KNOWN_KEYS: &[&str] = &[
     "FEATURE_SUPERUSERS_ORG_CREATION_ONLY",
     "FEATURE_MAILING",
     "FEATURE_CHANGE_TAG_EXPIRATION",
+    "FEATURE_APP_SPECIFIC_TOKENS",
+    "APP_SPECIFIC_TOKEN_EXPIRATION",
 ];
 
 impl Config {
@@ -223,6 +235,13 @@ impl Config {
         parse_duration(&self.default_tag_expiration).ok_or_else(|| {
             ConfigError::Invalid("DEFAULT_TAG_EXPIRATION: invalid duration".into())
         })?;
+        if let Some(exp) = &self.app_specific_token_expiration {
+            parse_duration(exp).ok_or_else(|| {
+                ConfigError::Invalid(format!(
+                    "APP_SPECIFIC_TOKEN_EXPIRATION: invalid duration {exp:?}"
+                ))
+            })?;
+        }
         if !matches!(self.registry_state.as_str(), "normal" | "readonly") {
             return Err(ConfigError::Invalid(
                 "REGISTRY_STATE must be normal or readonly".into(),
@@ -267,6 +286,13 @@ impl Config {
     pub fn library_namespace(&self) -> Option<&str> {
         self.feature_library_support
             .then_some(self.library_namespace.as_str())
+    }
+
+    /// Lifetime of new app-specific tokens in seconds; `None`: no expiry.
+    pub fn app_specific_token_expiration_seconds(&self) -> Option<i64> {
+        self.app_specific_token_expiration
+            .as_deref()
+            .and_then(parse_duration)
     }
 
     pub fn cache_ttl(&self) -> std::time::Duration {

@@ -21,7 +21,7 @@ use actix_web::dev::{Service, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, StatusCode};
 use actix_web::web::{self, Data};
 use actix_web::{App, HttpResponse};
-use quay_auth::Authenticator;
+use quay_auth::{AppTokenService, AppTokens, Authenticator};
 use quay_core::config::Config;
 use quay_core::page::PageTokens;
 use quay_orgs::{OrgService, Organizations, UserService, Users};
@@ -40,6 +40,7 @@ pub struct AppState {
     pub repos: Arc<dyn RepoService>,
     pub orgs: Arc<dyn OrgService>,
     pub users: Arc<dyn UserService>,
+    pub app_tokens: Arc<dyn AppTokenService>,
     pub page_tokens: PageTokens,
     pub db: Database,
     /// Where local data lives (checked by the health endpoint); `None` when unknown.
@@ -55,7 +56,8 @@ impl AppState {
             authenticator: Authenticator::new(store.clone(), config.clone()),
             repos: Arc::new(Repositories::new(store.clone(), config.clone())),
             orgs: Arc::new(Organizations::new(store.clone(), config.clone())),
-            users: Arc::new(Users::new(store, config.clone())),
+            users: Arc::new(Users::new(store.clone(), config.clone())),
+            app_tokens: Arc::new(AppTokens::new(store, config.clone())),
             page_tokens: PageTokens::new(secret.to_vec()),
             config,
             db,

@@ -9,7 +9,7 @@ use quay_core::config::Config;
 use quay_core::scope::Scope;
 use serde_json::Value;
 
-use crate::handlers::{discovery, organization, repository, user};
+use crate::handlers::{apptoken, discovery, organization, repository, user};
 use crate::schemas;
 
 /// A query argument as discovery documents it.
@@ -38,6 +38,8 @@ pub struct Endpoint {
     pub internal: bool,
     pub query: &'static [QueryParam],
     pub body: Option<BodySchema>,
+    /// Quay's `@show_if` feature gate: the endpoint exists only when this holds.
+    pub enabled: fn(&Config) -> bool,
     pub route: fn() -> Route,
 }
 
@@ -49,6 +51,7 @@ pub const PATH_PARAMS: &[(&str, &str)] = &[
     ),
     ("orgname", "The name of the organization"),
     ("username", ""),
+    ("token_uuid", "The uuid of the app specific token"),
 ];
 
 /// The sub-resources Quay serves under a repository path. A repository path segment with
@@ -76,6 +79,10 @@ pub const REPOSITORY_SUBRESOURCES: &[&str] = &[
 
 /// Module descriptions (discovery `tags`).
 pub const TAGS: &[(&str, &str)] = &[
+    (
+        "appspecifictokens",
+        "Manages app specific tokens for the current user.",
+    ),
     ("discovery", "API discovery information."),
     (
         "organization",
@@ -136,6 +143,12 @@ const REPO_GET_QUERY: &[QueryParam] = &[
     },
 ];
 
+const APPTOKEN_LIST_QUERY: &[QueryParam] = &[QueryParam {
+    name: "expiring",
+    help: "If true, only returns those tokens expiring soon",
+    kind: "boolean",
+}];
+
 const DISCOVERY_QUERY: &[QueryParam] = &[QueryParam {
     name: "internal",
     help: "Whether to include internal APIs.",
@@ -161,6 +174,7 @@ fn ep(
         internal: false,
         query: &[],
         body: None,
+        enabled: |_| true,
         route,
     }
 }
@@ -175,13 +189,19 @@ impl Endpoint {
         self.body = Some((name, schema));
         self
     }
+
+    fn when(mut self, enabled: fn(&Config) -> bool) -> Self {
+        self.enabled = enabled;
+        self
+    }
 }
 
-/// Every registered `/api/v1` operation, in registration order: paths with a suffix
-/// after `{repository}` come before the bare repository path, which would swallow them.
-pub fn endpoints() -> Vec<Endpoint> {
+/// Every `/api/v1` operation registered under `config`, in registration order: paths
+/// with a suffix after `{repository}` come before the bare repository path, which would
+/// swallow them.
+pub fn endpoints(config: &Config) -> Vec<Endpoint> {
     use Method as M;
-    vec![
+    let all = vec![
         ep(M::GET, "/api/v1/discovery", "discovery", "discovery",
             "List all of the API endpoints available in the swagger API format.", None,
             || web::get().to(discovery::discovery))
@@ -229,7 +249,26 @@ pub fn endpoints() -> Vec<Endpoint> {
         ep(M::DELETE, "/api/v1/repository/{repository}", "deleteRepository", "repository",
             "Delete a repository.", Some(Scope::RepoAdmin),
             || web::delete().to(repository::delete_repo)),
-    ]
+        ep(M::GET, "/api/v1/user/apptoken", "listAppTokens", "appspecifictokens",
+            "Lists the app specific tokens for the user.", Some(Scope::UserAdmin),
+            || web::get().to(apptoken::list_app_tokens))
+            .query(APPTOKEN_LIST_QUERY)
+            .when(|c| c.feature_app_specific_tokens),
+        ep(M::POST, "/api/v1/user/apptoken", "createAppToken", "appspecifictokens",
+            "Create a new app specific token for user.", Some(Scope::UserAdmin),
+            || web::post().to(apptoken::create_app_token))
+            .body("NewToken", schemas::new_token)
+            .when(|c| c.feature_app_specific_tokens),
+        ep(M::GET, "/api/v1/user/apptoken/{token_uuid}", "getAppToken", "appspecifictokens",
+            "Returns a specific app token for the user.", Some(Scope::UserAdmin),
+            || web::get().to(apptoken::get_app_token))
+            .when(|c| c.feature_app_specific_tokens),
+        ep(M::DELETE, "/api/v1/user/apptoken/{token_uuid}", "revokeAppToken", "appspecifictokens",
+            "Revokes a specific app token for the user.", Some(Scope::UserAdmin),
+            || web::delete().to(apptoken::revoke_app_token))
+            .when(|c| c.feature_app_specific_tokens),
+    ];
+    all.into_iter().filter(|e| (e.enabled)(config)).collect()
 }
 
 /// The actix pattern of an OpenAPI path: `{repository}` spans `namespace/name` (with
@@ -245,7 +284,7 @@ pub fn actix_pattern(path: &str, config: &Config) -> String {
 
 /// Registers the table: one actix resource per path, with a route per method.
 pub fn register(cfg: &mut ServiceConfig, config: &Config) {
-    let table = endpoints();
+    let table = endpoints(config);
     let mut paths: Vec<&'static str> = Vec::new();
     for e in &table {
         if !paths.contains(&e.path) {

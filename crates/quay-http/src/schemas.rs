@@ -23,6 +23,10 @@ pub fn update_org() -> Value {
     json!({"type": "object", "description": "Description of updates for an existing organization", "properties": {"email": {"type": "string", "description": "Organization contact email"}, "invoice_email": {"type": "boolean", "description": "Whether the organization desires to receive emails for invoices"}, "invoice_email_address": {"type": ["string", "null"], "description": "The email address at which to receive invoices"}, "tag_expiration_s": {"type": "integer", "minimum": 0, "description": "The number of seconds for tag expiration"}}})
 }
 
+pub fn new_token() -> Value {
+    json!({"type": "object", "required": ["title"], "properties": {"title": {"type": "string", "description": "The user-defined title for the token"}}})
+}
+
 /// `POST /api/v1/user/initialize` (Quay reads these keys without a schema and answers a
 /// missing one with a 500; we validate).
 pub fn user_initialize() -> Value {
@@ -54,6 +58,7 @@ mod tests {
             ("ChangeVisibility", super::change_visibility()),
             ("NewOrg", super::new_org()),
             ("UpdateOrg", super::update_org()),
+            ("NewToken", super::new_token()),
         ];
         for (name, schema) in ours {
             let theirs = catalog["endpoints"]

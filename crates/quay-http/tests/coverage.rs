@@ -49,7 +49,7 @@ async fn registered_routes_are_catalog_operations_and_the_rest_is_unregistered()
             )
         })
         .collect();
-    let table = quay_http::routes::endpoints();
+    let table = quay_http::routes::endpoints(&quay_core::config::Config::default());
     let registered: Vec<(String, String)> = table
         .iter()
         .map(|e| (e.method.to_string(), e.path.to_string()))

@@ -2,7 +2,7 @@
 //!
 //! [`Database`] connects to SQLite (the embedded default: WAL, foreign keys on) or
 //! PostgreSQL and applies the migrations. [`SqlStore`] implements every domain store trait
-//! (`OAuthTokenStore`, `RepoStore`, `NamespaceStore`, `LogStore`) on it. Invariants:
+//! (`OAuthTokenStore`, `AppTokenStore`, `RepoStore`, `NamespaceStore`, `LogStore`) on it. Invariants:
 //! - every change and its audit log entry are written in one transaction;
 //! - hot-path reads (token lookup, repository access with the caller's role) are one
 //!   query each;
@@ -11,6 +11,7 @@
 //!
 //! With the `testing` feature, [`testing`] hands each test its own fresh database.
 
+mod apptokens;
 mod auth;
 pub mod entity;
 mod logs;

@@ -28,7 +28,7 @@ fn path_params(path: &str) -> Vec<Value> {
 
 /// The discovery document; `include_internal` adds Quay's internal-only operations.
 pub fn document(config: &Config, include_internal: bool) -> Value {
-    let mut table = endpoints();
+    let mut table = endpoints(config);
     table.retain(|e| include_internal || !e.internal);
     // Quay sorts paths by tag, keeping registration order within a tag.
     table.sort_by_key(|e| e.tag);

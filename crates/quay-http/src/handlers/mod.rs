@@ -1,6 +1,7 @@
 //! Request handlers, one module per Quay API module. Each reads like the API docs:
 //! parse the request, call the service (which authorizes), render the view.
 
+pub mod apptoken;
 pub mod discovery;
 pub mod organization;
 pub mod repository;

@@ -1,6 +1,7 @@
 //! SeaORM entities, one per table of the initial migration. Joins and aggregates that
 //! sit on hot paths are written as SQL in the store modules instead.
 
+pub mod app_specific_token;
 pub mod log_entry;
 pub mod namespace;
 pub mod oauth_access_token;
