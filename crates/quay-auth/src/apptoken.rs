@@ -91,6 +91,15 @@ pub struct AppTokens {
 }
 
 impl AppTokens {
+    /// `@require_user_admin` then `@require_fresh_login`, as on Quay's token endpoints.
+    fn fresh_user_admin<'c>(&self, caller: &'c Caller) -> DomainResult<&'c quay_core::Principal> {
+        let p = self.authz.require_user_admin(caller)?;
+        let timeout = self.config.fresh_login_timeout_seconds();
+        self.authz
+            .require_fresh_login(caller, Utc::now().timestamp(), timeout)?;
+        Ok(p)
+    }
+
     pub fn new(store: Arc<dyn AppTokenStore>, config: Arc<Config>) -> Self {
         let authz = Authorizer::new(&config);
         Self {
@@ -126,7 +135,7 @@ impl AppTokenService for AppTokens {
     }
 
     async fn create(&self, caller: &Caller, title: String) -> DomainResult<CreatedAppToken> {
-        let p = self.authz.require_user_admin(caller)?;
+        let p = self.fresh_user_admin(caller)?;
         if title.trim().is_empty() {
             return Err(DomainError::invalid("Token title must not be empty"));
         }
@@ -163,7 +172,7 @@ impl AppTokenService for AppTokens {
     }
 
     async fn get(&self, caller: &Caller, uuid: &str) -> DomainResult<AppToken> {
-        let p = self.authz.require_user_admin(caller)?;
+        let p = self.fresh_user_admin(caller)?;
         self.store
             .find_app_token(p.user_id, uuid)
             .await?
@@ -171,7 +180,7 @@ impl AppTokenService for AppTokens {
     }
 
     async fn revoke(&self, caller: &Caller, uuid: &str) -> DomainResult<()> {
-        let p = self.authz.require_user_admin(caller)?;
+        let p = self.fresh_user_admin(caller)?;
         let token = self
             .store
             .find_app_token(p.user_id, uuid)

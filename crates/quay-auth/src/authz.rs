@@ -10,7 +10,7 @@
 use quay_core::config::Config;
 use quay_core::role::{Role, TeamRole};
 use quay_core::scope::UserRole;
-use quay_core::{Caller, DomainError, DomainResult, Principal};
+use quay_core::{AuthMethod, Caller, DomainError, DomainResult, Principal};
 
 /// A user's standing in a namespace, before scopes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -114,6 +114,24 @@ impl Authorizer {
         self.namespace_role(p, grant) >= Some(TeamRole::Creator) || self.superuser_override(p)
     }
 
+    /// Quay's `@require_fresh_login`: tokens pass; a session must have entered the
+    /// password within `FRESH_LOGIN_TIMEOUT` (`timeout_secs`) of `now`.
+    pub fn require_fresh_login(
+        &self,
+        caller: &Caller,
+        now: i64,
+        timeout_secs: i64,
+    ) -> DomainResult<()> {
+        match &caller.principal {
+            None => Err(Self::deny(caller)),
+            Some(p) => match p.method {
+                AuthMethod::OAuthToken(_) => Ok(()),
+                AuthMethod::Session { login_time } if login_time >= now - timeout_secs => Ok(()),
+                AuthMethod::Session { .. } => Err(DomainError::FreshLoginRequired),
+            },
+        }
+    }
+
     /// `UserAdminPermission` on the caller's own account.
     pub fn require_user_admin<'c>(&self, caller: &'c Caller) -> DomainResult<&'c Principal> {
         match &caller.principal {
@@ -135,7 +153,6 @@ impl Authorizer {
 mod tests {
     use super::*;
     use quay_core::scope::ScopeSet;
-    use quay_core::AuthMethod;
 
     fn caller(scopes: &str) -> Caller {
         Caller::user(Principal {
@@ -245,6 +262,27 @@ mod tests {
         ro.principal.as_mut().unwrap().global_readonly_superuser = true;
         assert!(authz().require_repo(&ro, None, Role::Read, false).is_ok());
         assert!(authz().require_repo(&ro, None, Role::Write, false).is_err());
+    }
+
+    #[test]
+    fn fresh_login_for_sessions_only() {
+        let a = authz();
+        assert!(a
+            .require_fresh_login(&caller("repo:read"), 1000, 600)
+            .is_ok());
+        let session = |login_time| {
+            let mut c = caller("repo:read");
+            c.principal.as_mut().unwrap().method = AuthMethod::Session { login_time };
+            c
+        };
+        assert!(a.require_fresh_login(&session(500), 1000, 600).is_ok());
+        assert_eq!(
+            a.require_fresh_login(&session(300), 1000, 600),
+            Err(DomainError::FreshLoginRequired)
+        );
+        assert!(a
+            .require_fresh_login(&Caller::anonymous(), 1000, 600)
+            .is_err());
     }
 
     #[test]

@@ -8,6 +8,7 @@
 //!   secret has ~119 bits of entropy, so nothing is gained by a slow hash.
 //! - [`apptoken`]: app-specific tokens (`$app` logins): 120 characters, a 60-character
 //!   lookup name and a 60-character secret stored as a SHA-256 digest; shown once.
+//! - [`session`]: password sign-in for browser sessions, with Quay's backoff.
 //! - [`authz`]: the Authorizer: principal + scopes + granted role → allow, 401 or 403, in
 //!   Quay's order.
 
@@ -15,7 +16,9 @@ pub mod apptoken;
 pub mod authz;
 pub mod oauth;
 pub mod secret;
+pub mod session;
 
 pub use apptoken::{AppTokenService, AppTokenStore, AppTokens};
 pub use authz::{Authorizer, NamespaceGrant};
 pub use oauth::{Authenticator, OAuthTokenRecord, OAuthTokenStore};
+pub use session::{CredentialStore, Sessions, SignIn};

@@ -10,6 +10,7 @@ use quay_core::scope::{Scope, ScopeSet};
 use quay_core::{AuthMethod, DomainResult, Principal};
 
 use crate::secret;
+use crate::session::CredentialStore;
 
 /// Length of an OAuth access token, and of its public (lookup) part.
 pub const TOKEN_LEN: usize = 40;
@@ -67,20 +68,60 @@ const TOKEN_CACHE_CAPACITY: usize = 10_000;
 #[derive(Clone)]
 pub struct Authenticator {
     store: Arc<dyn OAuthTokenStore>,
+    credentials: Arc<dyn CredentialStore>,
     config: Arc<Config>,
     /// Token records by token name, for `CACHE_TTL_MS`. The secret is still checked on
     /// every request; only the lookup is saved.
     cache: Arc<TtlCache<String, OAuthTokenRecord>>,
+    /// Session users by uuid (id, username), for `CACHE_TTL_MS`.
+    session_cache: Arc<TtlCache<String, (i64, String)>>,
 }
 
 impl Authenticator {
-    pub fn new(store: Arc<dyn OAuthTokenStore>, config: Arc<Config>) -> Self {
-        let cache = Arc::new(TtlCache::new(config.cache_ttl(), TOKEN_CACHE_CAPACITY));
+    pub fn new(
+        store: Arc<dyn OAuthTokenStore>,
+        credentials: Arc<dyn CredentialStore>,
+        config: Arc<Config>,
+    ) -> Self {
         Self {
+            cache: Arc::new(TtlCache::new(config.cache_ttl(), TOKEN_CACHE_CAPACITY)),
+            session_cache: Arc::new(TtlCache::new(config.cache_ttl(), TOKEN_CACHE_CAPACITY)),
             store,
+            credentials,
             config,
-            cache,
         }
+    }
+
+    /// The principal of a session naming the user `uuid`, signed in at `login_time`;
+    /// `None` once the user signed out everywhere (new uuid) or may no longer log in.
+    pub async fn authenticate_session(
+        &self,
+        uuid: &str,
+        login_time: i64,
+    ) -> DomainResult<Option<Principal>> {
+        let user = match self.session_cache.get(&uuid.to_string()) {
+            Some(hit) => Some(hit),
+            None => {
+                let found = self.credentials.find_session_user(uuid).await?;
+                if let Some(user) = &found {
+                    self.session_cache.insert(uuid.to_string(), user.clone());
+                }
+                found
+            }
+        };
+        Ok(user.map(|(id, username)| {
+            self.principal(
+                id,
+                username,
+                ScopeSet::session(),
+                AuthMethod::Session { login_time },
+            )
+        }))
+    }
+
+    /// Forgets a cached session user (after signing out).
+    pub fn forget_session(&self, uuid: &str) {
+        self.session_cache.invalidate(|k| k == uuid);
     }
 
     /// Forgets a cached token record (after revoking the token or disabling its user).
@@ -178,6 +219,30 @@ mod tests {
         }
     }
 
+    struct NoSessions;
+
+    #[async_trait]
+    impl CredentialStore for NoSessions {
+        async fn find_login(&self, _: &str) -> DomainResult<Option<crate::session::LoginRecord>> {
+            Ok(None)
+        }
+        async fn find_session_user(&self, _: &str) -> DomainResult<Option<(i64, String)>> {
+            Ok(None)
+        }
+        async fn record_login(
+            &self,
+            _: Option<i64>,
+            _: bool,
+            _: DateTime<Utc>,
+            _: quay_logs::NewLogEntry,
+        ) -> DomainResult<()> {
+            Ok(())
+        }
+        async fn rotate_uuid(&self, _: i64, _: quay_logs::NewLogEntry) -> DomainResult<()> {
+            Ok(())
+        }
+    }
+
     fn setup(
         scope: &str,
         ttl: i64,
@@ -202,6 +267,7 @@ mod tests {
         };
         let auth = Authenticator::new(
             Arc::new(FakeStore(Mutex::new(vec![record]))),
+            Arc::new(NoSessions),
             Arc::new(config),
         );
         (auth, minted.token)

@@ -24,8 +24,12 @@ pub fn digest(secret: &str) -> String {
 
 /// Whether `secret` matches a stored digest, in time independent of where they differ.
 pub fn verify_digest(secret: &str, stored_hex: &str) -> bool {
-    let computed = digest(secret);
-    computed.as_bytes().ct_eq(stored_hex.as_bytes()).into()
+    constant_time_eq(digest(secret).as_bytes(), stored_hex.as_bytes())
+}
+
+/// Equality in time independent of where the inputs differ (lengths are not secret).
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.ct_eq(b).into()
 }
 
 /// Hashes a password with bcrypt (the format Quay stores, so databases can move over).

@@ -72,6 +72,14 @@ pub struct Config {
     pub feature_mailing: bool,
     #[serde(rename = "FEATURE_CHANGE_TAG_EXPIRATION")]
     pub feature_change_tag_expiration: bool,
+    #[serde(rename = "FEATURE_DIRECT_LOGIN")]
+    pub feature_direct_login: bool,
+    /// How recent a session's password entry must be for sensitive changes (`10m`).
+    #[serde(rename = "FRESH_LOGIN_TIMEOUT", deserialize_with = "scalar_string")]
+    pub fresh_login_timeout: String,
+    /// Lifetime of a browser session (`31d`).
+    #[serde(rename = "SESSION_TIMEOUT", deserialize_with = "scalar_string")]
+    pub session_timeout: String,
     #[serde(rename = "FEATURE_APP_SPECIFIC_TOKENS")]
     pub feature_app_specific_tokens: bool,
     /// Lifetime of new app-specific tokens (`30d`, ...); unset: they never expire.
@@ -118,6 +126,9 @@ impl Default for Config {
             // organizations; with no mail server configured that only gets in the way.
             feature_mailing: false,
             feature_change_tag_expiration: true,
+            feature_direct_login: true,
+            fresh_login_timeout: "10m".into(),
+            session_timeout: "31d".into(),
             feature_app_specific_tokens: true,
             app_specific_token_expiration: None,
             unknown: Vec::new(),
@@ -165,6 +176,9 @@ const KNOWN_KEYS: &[&str] = &[
     "FEATURE_MAILING",
     "FEATURE_CHANGE_TAG_EXPIRATION",
     "FEATURE_APP_SPECIFIC_TOKENS",
+    "FEATURE_DIRECT_LOGIN",
+    "FRESH_LOGIN_TIMEOUT",
+    "SESSION_TIMEOUT",
     "APP_SPECIFIC_TOKEN_EXPIRATION",
 ];
 
@@ -235,6 +249,14 @@ impl Config {
         parse_duration(&self.default_tag_expiration).ok_or_else(|| {
             ConfigError::Invalid("DEFAULT_TAG_EXPIRATION: invalid duration".into())
         })?;
+        for (key, value) in [
+            ("FRESH_LOGIN_TIMEOUT", &self.fresh_login_timeout),
+            ("SESSION_TIMEOUT", &self.session_timeout),
+        ] {
+            parse_duration(value).ok_or_else(|| {
+                ConfigError::Invalid(format!("{key}: invalid duration {value:?}"))
+            })?;
+        }
         if let Some(exp) = &self.app_specific_token_expiration {
             parse_duration(exp).ok_or_else(|| {
                 ConfigError::Invalid(format!(
@@ -293,6 +315,14 @@ impl Config {
         self.app_specific_token_expiration
             .as_deref()
             .and_then(parse_duration)
+    }
+
+    pub fn fresh_login_timeout_seconds(&self) -> i64 {
+        parse_duration(&self.fresh_login_timeout).unwrap_or(600)
+    }
+
+    pub fn session_timeout_seconds(&self) -> i64 {
+        parse_duration(&self.session_timeout).unwrap_or(31 * 86_400)
     }
 
     pub fn cache_ttl(&self) -> std::time::Duration {

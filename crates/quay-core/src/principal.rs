@@ -7,8 +7,8 @@ use crate::scope::ScopeSet;
 pub enum AuthMethod {
     /// `Authorization: Bearer` with an OAuth access token (its id).
     OAuthToken(i64),
-    /// A signed-in browser session.
-    Session,
+    /// A signed-in browser session, signed in (or re-verified) at `login_time` (unix s).
+    Session { login_time: i64 },
 }
 
 /// An authenticated user. Anonymous callers are `Option<Principal>::None`.

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use actix_web::dev::Payload;
 use actix_web::http::header::AUTHORIZATION;
+use actix_web::http::Method;
 use actix_web::web::{Bytes, Data};
 use actix_web::{FromRequest, HttpRequest};
 use chrono::Utc;
@@ -14,7 +15,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::error::ApiError;
-use crate::AppState;
+use crate::{session, AppState};
 
 /// The caller of an endpoint that anonymous users may use when
 /// `FEATURE_ANONYMOUS_ACCESS` is on (the default for Quay's API resources).
@@ -38,15 +39,34 @@ async fn authenticate(req: HttpRequest) -> Result<CallerCtx, ApiError> {
         .expect("AppState is registered")
         .clone();
     let ip = req.connection_info().realip_remote_addr().map(String::from);
-    let principal = match bearer(&req) {
-        Some(token) => {
+    // A bearer token, when present, is the only credential looked at (as in Quay).
+    if let Some(token) = bearer(&req) {
+        let principal = state
+            .authenticator
+            .authenticate_bearer(&token, Utc::now())
+            .await?;
+        return Ok(CallerCtx { principal, ip });
+    }
+    let Some(session) = session::read(&req, &state) else {
+        return Ok(CallerCtx {
+            principal: None,
+            ip,
+        });
+    };
+    let principal = match (&session.uid, session.lt) {
+        (Some(uid), Some(login_time)) => {
             state
                 .authenticator
-                .authenticate_bearer(&token, Utc::now())
+                .authenticate_session(uid, login_time)
                 .await?
         }
-        None => None,
+        _ => None,
     };
+    // Every non-GET call a session authenticates must prove it comes from our pages.
+    let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if principal.is_some() && !safe && !session::csrf_ok(&req, &session) {
+        return Err(session::csrf_error());
+    }
     Ok(CallerCtx { principal, ip })
 }
 

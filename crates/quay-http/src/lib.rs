@@ -11,6 +11,7 @@ mod extract;
 mod handlers;
 pub mod routes;
 mod schemas;
+mod session;
 mod views;
 
 use std::path::PathBuf;
@@ -21,9 +22,9 @@ use actix_web::dev::{Service, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, StatusCode};
 use actix_web::web::{self, Data};
 use actix_web::{App, HttpResponse};
-use quay_auth::{AppTokenService, AppTokens, Authenticator};
+use quay_auth::{AppTokenService, AppTokens, Authenticator, Sessions};
 use quay_core::config::Config;
-use quay_core::page::PageTokens;
+use quay_core::signed::{SignedTokens, PAGE_TOKEN_TTL_SECS};
 use quay_orgs::{OrgService, Organizations, UserService, Users};
 use quay_persistence::{Database, SqlStore};
 use quay_repos::{RepoService, Repositories};
@@ -41,7 +42,9 @@ pub struct AppState {
     pub orgs: Arc<dyn OrgService>,
     pub users: Arc<dyn UserService>,
     pub app_tokens: Arc<dyn AppTokenService>,
-    pub page_tokens: PageTokens,
+    pub sessions: Sessions,
+    pub page_tokens: SignedTokens,
+    pub session_tokens: SignedTokens,
     pub db: Database,
     /// Where local data lives (checked by the health endpoint); `None` when unknown.
     pub data_dir: Option<PathBuf>,
@@ -53,12 +56,18 @@ impl AppState {
         let config = Arc::new(config);
         let store = Arc::new(SqlStore::new(db.clone()));
         AppState {
-            authenticator: Authenticator::new(store.clone(), config.clone()),
+            authenticator: Authenticator::new(store.clone(), store.clone(), config.clone()),
+            sessions: Sessions::new(store.clone()),
             repos: Arc::new(Repositories::new(store.clone(), config.clone())),
             orgs: Arc::new(Organizations::new(store.clone(), config.clone())),
             users: Arc::new(Users::new(store.clone(), config.clone())),
             app_tokens: Arc::new(AppTokens::new(store, config.clone())),
-            page_tokens: PageTokens::new(secret.to_vec()),
+            page_tokens: SignedTokens::derived(secret, "page", PAGE_TOKEN_TTL_SECS),
+            session_tokens: SignedTokens::derived(
+                secret,
+                "session",
+                config.session_timeout_seconds(),
+            ),
             config,
             db,
             data_dir,
@@ -123,6 +132,7 @@ pub fn app(
                 web::route().to(not_found)
             }
         })
+        .route("/csrf_token", web::get().to(handlers::session::csrf_token))
         .route("/health", web::get().to(handlers::web::instance))
         .route("/health/instance", web::get().to(handlers::web::instance))
         .route("/health/endtoend", web::get().to(handlers::web::endtoend))

@@ -9,7 +9,7 @@ use quay_core::config::Config;
 use quay_core::scope::Scope;
 use serde_json::Value;
 
-use crate::handlers::{apptoken, discovery, organization, repository, user};
+use crate::handlers::{apptoken, discovery, organization, repository, session, user};
 use crate::schemas;
 
 /// A query argument as discovery documents it.
@@ -190,6 +190,12 @@ impl Endpoint {
         self
     }
 
+    /// Quay's `@internal_only`: served, but listed only by `discovery?internal=true`.
+    fn internal(mut self) -> Self {
+        self.internal = true;
+        self
+    }
+
     fn when(mut self, enabled: fn(&Config) -> bool) -> Self {
         self.enabled = enabled;
         self
@@ -267,6 +273,21 @@ pub fn endpoints(config: &Config) -> Vec<Endpoint> {
             "Revokes a specific app token for the user.", Some(Scope::UserAdmin),
             || web::delete().to(apptoken::revoke_app_token))
             .when(|c| c.feature_app_specific_tokens),
+        ep(M::POST, "/api/v1/signin", "signinUser", "user",
+            "Sign in the user with the specified credentials.", None,
+            || web::post().to(session::signin))
+            .body("SigninUser", schemas::signin_user)
+            .internal()
+            .when(|c| c.feature_direct_login),
+        ep(M::POST, "/api/v1/signin/verify", "verifyUser", "user",
+            "Verifies the signed in the user with the specified credentials.", Some(Scope::UserAdmin),
+            || web::post().to(session::verify))
+            .body("VerifyUser", schemas::verify_user)
+            .internal(),
+        ep(M::POST, "/api/v1/signout", "logout", "user",
+            "Request that the current user be signed out.", None,
+            || web::post().to(session::signout))
+            .internal(),
     ];
     all.into_iter().filter(|e| (e.enabled)(config)).collect()
 }

@@ -27,6 +27,14 @@ pub fn new_token() -> Value {
     json!({"type": "object", "required": ["title"], "properties": {"title": {"type": "string", "description": "The user-defined title for the token"}}})
 }
 
+pub fn signin_user() -> Value {
+    json!({"type": "object", "description": "Information required to sign in a user.", "required": ["username", "password"], "properties": {"username": {"type": "string", "description": "The user's username"}, "password": {"type": "string", "description": "The user's password"}, "invite_code": {"type": "string", "description": "The optional invite code"}}})
+}
+
+pub fn verify_user() -> Value {
+    json!({"id": "VerifyUser", "type": "object", "description": "Information required to verify the signed in user.", "required": ["password"], "properties": {"password": {"type": "string", "description": "The user's password"}}})
+}
+
 /// `POST /api/v1/user/initialize` (Quay reads these keys without a schema and answers a
 /// missing one with a 500; we validate).
 pub fn user_initialize() -> Value {
@@ -59,6 +67,8 @@ mod tests {
             ("NewOrg", super::new_org()),
             ("UpdateOrg", super::update_org()),
             ("NewToken", super::new_token()),
+            ("SigninUser", super::signin_user()),
+            ("VerifyUser", super::verify_user()),
         ];
         for (name, schema) in ours {
             let theirs = catalog["endpoints"]

@@ -224,6 +224,9 @@ impl OrgService for Organizations {
     }
 
     async fn delete_organization(&self, caller: &Caller, name: &str) -> DomainResult<()> {
+        let timeout = self.config.fresh_login_timeout_seconds();
+        self.authz
+            .require_fresh_login(caller, Utc::now().timestamp(), timeout)?;
         let org = self.administered(caller, name).await?;
         let log = NewLogEntry::new(
             LogKind::OrgDelete,

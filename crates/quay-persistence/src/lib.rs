@@ -2,7 +2,8 @@
 //!
 //! [`Database`] connects to SQLite (the embedded default: WAL, foreign keys on) or
 //! PostgreSQL and applies the migrations. [`SqlStore`] implements every domain store trait
-//! (`OAuthTokenStore`, `AppTokenStore`, `RepoStore`, `NamespaceStore`, `LogStore`) on it. Invariants:
+//! (`OAuthTokenStore`, `AppTokenStore`, `CredentialStore`, `RepoStore`, `NamespaceStore`,
+//! `LogStore`) on it. Invariants:
 //! - every change and its audit log entry are written in one transaction;
 //! - hot-path reads (token lookup, repository access with the caller's role) are one
 //!   query each;
@@ -13,6 +14,7 @@
 
 mod apptokens;
 mod auth;
+mod credentials;
 pub mod entity;
 mod logs;
 mod orgs;

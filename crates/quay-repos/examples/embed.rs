@@ -30,7 +30,7 @@ pub async fn run(path: &std::path::Path) -> Result<Vec<String>, Box<dyn std::err
         })
         .await?;
     let token = admin.access_token.expect("asked for a token");
-    let principal = Authenticator::new(store.clone(), config.clone())
+    let principal = Authenticator::new(store.clone(), store.clone(), config.clone())
         .authenticate_bearer(&token, chrono::Utc::now())
         .await?
         .expect("a fresh token authenticates");

@@ -5,5 +5,6 @@ pub mod apptoken;
 pub mod discovery;
 pub mod organization;
 pub mod repository;
+pub mod session;
 pub mod user;
 pub mod web;

@@ -21,6 +21,7 @@ pub struct Harness {
 pub struct Response {
     pub status: StatusCode,
     pub body: Value,
+    pub headers: actix_web::http::header::HeaderMap,
 }
 
 impl Harness {
@@ -41,10 +42,22 @@ impl Harness {
         token: Option<&str>,
         body: Option<&str>,
     ) -> Response {
+        let auth = token.map(|t| ("Authorization", format!("Bearer {t}")));
+        self.call_with(method, path, auth.as_slice(), body).await
+    }
+
+    /// A request with arbitrary headers (cookies, CSRF tokens).
+    pub async fn call_with(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(&str, String)],
+        body: Option<&str>,
+    ) -> Response {
         let service = test::init_service(app(self.state.clone())).await;
         let mut req = TestRequest::default().method(method).uri(path);
-        if let Some(token) = token {
-            req = req.insert_header(("Authorization", format!("Bearer {token}")));
+        for (name, value) in headers {
+            req = req.insert_header((*name, value.clone()));
         }
         if let Some(body) = body {
             req = req
@@ -53,6 +66,7 @@ impl Harness {
         }
         let res = test::call_service(&service, req.to_request()).await;
         let status = res.status();
+        let headers = res.headers().clone();
         let bytes = test::read_body(res).await;
         let body = if bytes.is_empty() {
             Value::Null
@@ -60,7 +74,11 @@ impl Harness {
             serde_json::from_slice(&bytes)
                 .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
         };
-        Response { status, body }
+        Response {
+            status,
+            body,
+            headers,
+        }
     }
 
     pub async fn get(&self, path: &str, token: Option<&str>) -> Response {

@@ -1,9 +1,10 @@
-//! Opaque `next_page` tokens.
+//! Signed, expiring tokens: `next_page` positions and session cookies.
 //!
-//! Quay hands out Fernet-encrypted page tokens that expire after two days and treats an
-//! invalid or expired token as "first page". Ours carry the same information (a JSON
-//! position and an expiry) signed with HMAC-SHA256: the position is not secret, but it
-//! must not be forgeable into a query we did not plan for.
+//! Quay hands out Fernet-encrypted page tokens that expire after two days (an invalid or
+//! expired one means "first page") and Flask-signed session cookies. Ours carry the same
+//! information (JSON and an expiry) signed with HMAC-SHA256 under a key derived per
+//! purpose from the server secret: the content is not secret, but it must not be
+//! forgeable.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -15,8 +16,9 @@ use sha2::Sha256;
 pub const PAGE_TOKEN_TTL_SECS: i64 = 2 * 24 * 3600;
 
 #[derive(Clone)]
-pub struct PageTokens {
+pub struct SignedTokens {
     key: Vec<u8>,
+    ttl_secs: i64,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -25,19 +27,30 @@ struct Envelope<T> {
     pos: T,
 }
 
-impl PageTokens {
-    pub fn new(key: impl Into<Vec<u8>>) -> Self {
-        Self { key: key.into() }
+impl SignedTokens {
+    pub fn new(key: impl Into<Vec<u8>>, ttl_secs: i64) -> Self {
+        Self {
+            key: key.into(),
+            ttl_secs,
+        }
+    }
+
+    /// Tokens for one `purpose`, under a key derived from the server `secret`, so that a
+    /// token made for one purpose is worthless for another.
+    pub fn derived(secret: &[u8], purpose: &str, ttl_secs: i64) -> Self {
+        let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC accepts any key length");
+        mac.update(purpose.as_bytes());
+        Self::new(mac.finalize().into_bytes().to_vec(), ttl_secs)
     }
 
     fn mac(&self) -> Hmac<Sha256> {
         Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC accepts any key length")
     }
 
-    /// Encodes a position that expires `PAGE_TOKEN_TTL_SECS` after `now`.
+    /// Encodes `pos`, valid for the TTL from `now`.
     pub fn encode<T: Serialize>(&self, pos: &T, now: i64) -> String {
         let body = serde_json::to_vec(&Envelope {
-            exp: now + PAGE_TOKEN_TTL_SECS,
+            exp: now + self.ttl_secs,
             pos,
         })
         .expect("page positions serialize");
@@ -70,15 +83,18 @@ mod tests {
 
     #[test]
     fn round_trip_tamper_and_expiry() {
-        let tokens = PageTokens::new(b"k".to_vec());
+        let tokens = SignedTokens::new(b"k".to_vec(), PAGE_TOKEN_TTL_SECS);
         let t = tokens.encode(&42u64, 1000);
         assert_eq!(tokens.decode::<u64>(&t, 1001), Some(42));
         assert_eq!(tokens.decode::<u64>(&t, 1000 + PAGE_TOKEN_TTL_SECS), None);
-        let other = PageTokens::new(b"other".to_vec());
+        let other = SignedTokens::new(b"other".to_vec(), PAGE_TOKEN_TTL_SECS);
         assert_eq!(other.decode::<u64>(&t, 1001), None);
         let mut forged = t.clone();
         forged.replace_range(0..1, if t.starts_with('e') { "f" } else { "e" });
         assert_eq!(tokens.decode::<u64>(&forged, 1001), None);
         assert_eq!(tokens.decode::<u64>("garbage", 1001), None);
+        let pages = SignedTokens::derived(b"secret", "page", 60);
+        let sessions = SignedTokens::derived(b"secret", "session", 60);
+        assert_eq!(sessions.decode::<u64>(&pages.encode(&1u64, 0), 1), None);
     }
 }
