@@ -12,6 +12,16 @@ pub fn random_token(len: usize) -> String {
     Alphanumeric.sample_string(&mut rand::rng(), len)
 }
 
+/// A random string of `len` characters from `[A-Z0-9]` (Quay's generated passwords).
+pub fn random_upper_alnum(len: usize) -> String {
+    use rand::Rng;
+    const CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    let mut rng = rand::rng();
+    (0..len)
+        .map(|_| CHARS[rng.random_range(0..CHARS.len())] as char)
+        .collect()
+}
+
 /// A random UUID (version 4) in its usual text form.
 pub fn random_uuid() -> String {
     uuid::Uuid::new_v4().to_string()

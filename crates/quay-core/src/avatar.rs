@@ -5,8 +5,8 @@
 //! digits, as many as it takes to index the palette (`ceil(log16(len))` = 2). The seed
 //! guide's examples (a 32-digit hash, `#5254a3` for a hash starting `35`) pin both.
 
-use serde::Serialize;
 use md5::{Digest, Md5};
+use serde::Serialize;
 
 /// Quay's default `AVATAR_COLORS`.
 pub const DEFAULT_COLORS: [&str; 32] = [
@@ -66,10 +66,14 @@ mod tests {
     #[test]
     fn hash_and_color_follow_quay() {
         // Python: hashlib.md5(b"quayadmin@example.com").hexdigest()
-        let a = avatar("quayadmin", Some(" QuayAdmin@example.com"), AvatarKind::User);
+        let a = avatar(
+            "quayadmin",
+            Some(" QuayAdmin@example.com"),
+            AvatarKind::User,
+        );
         assert_eq!(a.hash, "90026ace95495835e7d6c3b9ff648e21");
         assert_eq!(a.color, "#bcbd22"); // 0x90 % 32 = 16
-        // The seed guide's example: a hash starting with 35 is #5254a3 (0x35 % 32 = 21).
+                                        // The seed guide's example: a hash starting with 35 is #5254a3 (0x35 % 32 = 21).
         assert_eq!(DEFAULT_COLORS[0x35 % DEFAULT_COLORS.len()], "#5254a3");
         let team = avatar("owners", None, AvatarKind::Team);
         assert_eq!(team.hash, hex::encode(Md5::digest(b"owners")));

@@ -25,7 +25,7 @@ use actix_web::{App, HttpResponse};
 use quay_auth::{AppTokenService, AppTokens, Authenticator, Sessions};
 use quay_core::config::Config;
 use quay_core::signed::{SignedTokens, PAGE_TOKEN_TTL_SECS};
-use quay_orgs::{OrgService, Organizations, UserService, Users};
+use quay_orgs::{OrgService, Organizations, SuperUsers, SuperuserService, UserService, Users};
 use quay_persistence::{Database, SqlStore};
 use quay_repos::{RepoService, Repositories};
 use serde_json::json;
@@ -42,6 +42,7 @@ pub struct AppState {
     pub orgs: Arc<dyn OrgService>,
     pub users: Arc<dyn UserService>,
     pub app_tokens: Arc<dyn AppTokenService>,
+    pub superusers: Arc<dyn SuperuserService>,
     pub sessions: Sessions,
     pub page_tokens: SignedTokens,
     pub session_tokens: SignedTokens,
@@ -58,6 +59,7 @@ impl AppState {
         AppState {
             authenticator: Authenticator::new(store.clone(), store.clone(), config.clone()),
             sessions: Sessions::new(store.clone()),
+            superusers: Arc::new(SuperUsers::new(store.clone(), config.clone())),
             repos: Arc::new(Repositories::new(store.clone(), config.clone())),
             orgs: Arc::new(Organizations::new(store.clone(), config.clone())),
             users: Arc::new(Users::new(store.clone(), config.clone())),

@@ -9,7 +9,7 @@ use quay_core::config::Config;
 use quay_core::scope::Scope;
 use serde_json::Value;
 
-use crate::handlers::{apptoken, discovery, organization, repository, session, user};
+use crate::handlers::{apptoken, discovery, organization, repository, session, superuser, user};
 use crate::schemas;
 
 /// A query argument as discovery documents it.
@@ -89,6 +89,7 @@ pub const TAGS: &[(&str, &str)] = &[
         "Manage organizations, members and OAuth applications.",
     ),
     ("repository", "List, create and manage repositories."),
+    ("superuser", "Superuser API."),
     ("user", "Manage the current user."),
 ];
 
@@ -148,6 +149,24 @@ const APPTOKEN_LIST_QUERY: &[QueryParam] = &[QueryParam {
     help: "If true, only returns those tokens expiring soon",
     kind: "boolean",
 }];
+
+const SUPERUSER_LIST_QUERY: &[QueryParam] = &[
+    QueryParam {
+        name: "next_page",
+        help: "The page token for the next page",
+        kind: "string",
+    },
+    QueryParam {
+        name: "limit",
+        help: "Limit to the number of results to return per page. Max 100.",
+        kind: "integer",
+    },
+    QueryParam {
+        name: "disabled",
+        help: "If false, only enabled users will be returned.",
+        kind: "boolean",
+    },
+];
 
 const DISCOVERY_QUERY: &[QueryParam] = &[QueryParam {
     name: "internal",
@@ -288,6 +307,32 @@ pub fn endpoints(config: &Config) -> Vec<Endpoint> {
             "Request that the current user be signed out.", None,
             || web::post().to(session::signout))
             .internal(),
+        ep(M::GET, "/api/v1/superuser/users/", "listAllUsers", "superuser",
+            "Returns a list of all users in the system.", Some(Scope::SuperUser),
+            || web::get().to(superuser::list_all_users))
+            .query(SUPERUSER_LIST_QUERY)
+            .when(|c| c.feature_super_users),
+        ep(M::POST, "/api/v1/superuser/users/", "createInstallUser", "superuser",
+            "Creates a new user.", Some(Scope::SuperUser),
+            || web::post().to(superuser::create_install_user))
+            .body("CreateInstallUser", schemas::create_install_user)
+            .when(|c| c.feature_super_users),
+        ep(M::GET, "/api/v1/superuser/users/{username}", "getInstallUser", "superuser",
+            "Returns information about the specified user.", Some(Scope::SuperUser),
+            || web::get().to(superuser::get_install_user))
+            .internal()
+            .when(|c| c.feature_super_users),
+        ep(M::PUT, "/api/v1/superuser/users/{username}", "changeInstallUser", "superuser",
+            "Updates information about the specified user.", Some(Scope::SuperUser),
+            || web::put().to(superuser::change_install_user))
+            .body("UpdateUser", schemas::update_user)
+            .internal()
+            .when(|c| c.feature_super_users),
+        ep(M::DELETE, "/api/v1/superuser/users/{username}", "deleteInstallUser", "superuser",
+            "Deletes the specified user.", Some(Scope::SuperUser),
+            || web::delete().to(superuser::delete_install_user))
+            .internal()
+            .when(|c| c.feature_super_users),
     ];
     all.into_iter().filter(|e| (e.enabled)(config)).collect()
 }

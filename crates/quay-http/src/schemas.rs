@@ -35,6 +35,14 @@ pub fn verify_user() -> Value {
     json!({"id": "VerifyUser", "type": "object", "description": "Information required to verify the signed in user.", "required": ["password"], "properties": {"password": {"type": "string", "description": "The user's password"}}})
 }
 
+pub fn create_install_user() -> Value {
+    json!({"id": "CreateInstallUser", "description": "Data for creating a user", "required": ["username"], "properties": {"username": {"type": "string", "description": "The username of the user being created"}, "email": {"type": "string", "description": "The email address of the user being created"}}})
+}
+
+pub fn update_user() -> Value {
+    json!({"id": "UpdateUser", "type": "object", "description": "Description of updates for a user", "properties": {"password": {"type": "string", "description": "The new password for the user"}, "email": {"type": "string", "description": "The new e-mail address for the user"}, "enabled": {"type": "boolean", "description": "Whether the user is enabled"}}})
+}
+
 /// `POST /api/v1/user/initialize` (Quay reads these keys without a schema and answers a
 /// missing one with a 500; we validate).
 pub fn user_initialize() -> Value {
@@ -69,6 +77,8 @@ mod tests {
             ("NewToken", super::new_token()),
             ("SigninUser", super::signin_user()),
             ("VerifyUser", super::verify_user()),
+            ("CreateInstallUser", super::create_install_user()),
+            ("UpdateUser", super::update_user()),
         ];
         for (name, schema) in ours {
             let theirs = catalog["endpoints"]

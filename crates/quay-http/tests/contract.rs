@@ -61,6 +61,14 @@ fn shell_words(cmd: &str) -> Vec<String> {
     words
 }
 
+/// The placeholders and literal tokens the guide's examples use for "your token".
+const EXAMPLE_TOKENS: &[&str] = &[
+    "{token}",
+    "<token_here>",
+    "mFCdgS7SAIoMcnTsHCGx23vcNsTgziAa4CmmHlsg",
+    "Fava2kV9C92p1eXnMawBZx9vTqVnksvwNm0ckFKZ",
+];
+
 /// Parses a guide example (`$ curl ... | jq`), substituting `{token}`.
 fn parse_curl(example: &str, token: &str) -> Curl {
     let example = example.trim().trim_start_matches("$ ");
@@ -82,8 +90,10 @@ fn parse_curl(example: &str, token: &str) -> Curl {
             }
             "-H" => {
                 let (k, v) = words[i + 1].split_once(':').unwrap();
-                curl.headers
-                    .push((k.trim().to_string(), v.trim().replace("{token}", token)));
+                // The guide's PDF breaks some header values across lines.
+                let v = v.split_whitespace().collect::<Vec<_>>().join(" ");
+                let v = EXAMPLE_TOKENS.iter().fold(v, |v, t| v.replace(t, token));
+                curl.headers.push((k.trim().to_string(), v));
                 i += 1;
             }
             "-d" | "--data" => {
@@ -91,6 +101,8 @@ fn parse_curl(example: &str, token: &str) -> Curl {
                 i += 1;
             }
             url if url.starts_with("http") => {
+                // The guide writes the host as `<yourquayhost>`, which a URL parser
+                // would choke on; only the path matters here.
                 let after_scheme = &url[url.find("://").unwrap() + 3..];
                 curl.path = after_scheme[after_scheme.find('/').unwrap()..].to_string();
             }
@@ -110,6 +122,18 @@ const CREATE_PRIVATE_REPOSITORY: &str = r#"$ curl -X POST https://quay.io/api/v1
 -H 'Content-Type: application/json' \
 -d '{"namespace": "yournamespace", "repository": "yourreponame",
 "description": "descriptionofyourrepo", "visibility": "private"}' | jq"#;
+
+/// Seed guide 1.4.1, "获取超级用户信息" (list users as a superuser), verbatim.
+const LIST_SUPERUSER_USERS: &str = r#"$ curl -X GET -H "Authorization: Bearer <token_here>" \
+  "https://<yourquayhost>/api/v1/superuser/users/""#;
+
+/// Seed guide 1.4.2, "使用 API 创建超级用户" (create a user as a superuser), verbatim
+/// (including the PDF's line break inside the Authorization header).
+const CREATE_SUPERUSER_USER: &str = r#"$ curl -H "Content-Type: application/json" -H "Authorization: Bearer
+Fava2kV9C92p1eXnMawBZx9vTqVnksvwNm0ckFKZ" -X POST --data '{
+  "username": "quaysuper",
+  "email": "quaysuper@example.com"
+}' http://quay-server:8080/api/v1/superuser/users/ | jq"#;
 
 async fn replay(h: &Harness, example: &str, token: &str) -> Response {
     let curl = parse_curl(example, token);
@@ -177,6 +201,24 @@ async fn seed_create_private_repository() {
 }
 
 #[actix_web::test]
+async fn seed_superuser_examples() {
+    let config = quay_core::config::Config {
+        super_users: vec!["quayadmin".into()],
+        ..Default::default()
+    };
+    let h = Harness::with_config(config).await;
+    let token = h.initialize("quayadmin").await;
+    let list = replay(&h, LIST_SUPERUSER_USERS, &token).await;
+    assert_eq!(list.status.as_u16(), 200);
+    insta::assert_json_snapshot!("seed_1_4_1_list_superuser_users", list.body);
+    let created = replay(&h, CREATE_SUPERUSER_USER, &token).await;
+    assert_eq!(created.status.as_u16(), 200);
+    insta::assert_json_snapshot!("seed_1_4_2_create_user", created.body, {".password" => "[generated password]"});
+    let list = replay(&h, LIST_SUPERUSER_USERS, &token).await;
+    insta::assert_json_snapshot!("seed_1_4_2_list_after_create", list.body);
+}
+
+#[actix_web::test]
 async fn seed_discovery_document() {
     // Guide 1.3: the API is described at https://<yourquayhost>/api/v1/discovery.
     let h = Harness::new().await;
@@ -213,8 +255,14 @@ fn examples_are_the_seed_guides_text() {
     let text: String = entries
         .filter_map(|e| std::fs::read_to_string(e.ok()?.path()).ok())
         .collect();
-    assert!(
-        text.contains(CREATE_PRIVATE_REPOSITORY),
-        "1.4.8 changed in the seed guide"
-    );
+    for example in [
+        CREATE_PRIVATE_REPOSITORY,
+        LIST_SUPERUSER_USERS,
+        CREATE_SUPERUSER_USER,
+    ] {
+        assert!(
+            text.contains(example),
+            "an example changed in the seed guide:\n{example}"
+        );
+    }
 }

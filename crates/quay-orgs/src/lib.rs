@@ -6,6 +6,7 @@
 
 mod model;
 mod orgs;
+pub mod superuser;
 mod users;
 
 use async_trait::async_trait;
@@ -16,6 +17,7 @@ use quay_logs::NewLogEntry;
 
 pub use model::*;
 pub use orgs::Organizations;
+pub use superuser::{SuperUsers, SuperuserService};
 pub use users::Users;
 
 /// Storage of namespaces and teams (implemented by `quay-persistence`).
@@ -27,6 +29,19 @@ pub trait NamespaceStore: Send + Sync {
     async fn find_namespace(&self, name: &str) -> DomainResult<Option<Namespace>>;
 
     async fn email_in_use(&self, email: &str) -> DomainResult<bool>;
+
+    /// Users (not organizations or robots) in id order after `after_id`, at most `limit`;
+    /// disabled ones only with `include_disabled`.
+    async fn list_users(
+        &self,
+        include_disabled: bool,
+        after_id: Option<i64>,
+        limit: u64,
+    ) -> DomainResult<Vec<Namespace>>;
+
+    /// Creates a user and writes `log` (whose account becomes the new user), atomically.
+    /// A taken name or e-mail address yields `Conflict`.
+    async fn create_user(&self, user: NewUser, log: NewLogEntry) -> DomainResult<Namespace>;
 
     /// Creates the first user, the token grant if asked, and `log` (whose account and
     /// performer become the new user), atomically; refuses with `Conflict` if any

@@ -64,6 +64,12 @@ pub struct NewOrganization {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NamespaceChanges {
     pub email: Option<String>,
+    /// Whether the (new) e-mail address counts as verified.
+    pub verified: Option<bool>,
+    pub password_hash: Option<String>,
+    pub enabled: Option<bool>,
+    /// Give the user a new uuid, ending all their sessions.
+    pub rotate_uuid: bool,
     pub invoice_email: Option<bool>,
     /// `Some(None)` clears the address.
     pub invoice_email_address: Option<Option<String>>,

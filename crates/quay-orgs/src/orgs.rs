@@ -196,6 +196,8 @@ impl OrgService for Organizations {
                 json!({"email": email, "namespace": ns, "old_email": org.email}),
             ));
             changes.email = Some(email);
+            // A new address is unverified, as in Quay's `update_email`.
+            changes.verified = Some(false);
         }
         if let Some(seconds) = req
             .tag_expiration_s

@@ -76,6 +76,38 @@ impl NamespaceStore for FakeStore {
             .any(|n| n.email.as_deref() == Some(email)))
     }
 
+    async fn list_users(
+        &self,
+        include_disabled: bool,
+        after_id: Option<i64>,
+        limit: u64,
+    ) -> DomainResult<Vec<Namespace>> {
+        let s = self.0.lock().unwrap();
+        Ok(s.namespaces
+            .iter()
+            .filter(|n| {
+                !n.organization
+                    && (include_disabled || n.enabled)
+                    && after_id.is_none_or(|a| n.id > a)
+            })
+            .take(limit as usize)
+            .cloned()
+            .collect())
+    }
+
+    async fn create_user(&self, user: NewUser, log: NewLogEntry) -> DomainResult<Namespace> {
+        let mut s = self.0.lock().unwrap();
+        let ns = namespace(
+            s.namespaces.len() as i64 + 1,
+            &user.username,
+            false,
+            user.email.as_deref(),
+        );
+        s.namespaces.push(ns.clone());
+        s.logs.push(log);
+        Ok(ns)
+    }
+
     async fn initialize_user(
         &self,
         user: NewUser,

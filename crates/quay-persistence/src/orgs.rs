@@ -129,6 +129,51 @@ impl NamespaceStore for SqlStore {
         Ok(found.is_some())
     }
 
+    async fn list_users(
+        &self,
+        include_disabled: bool,
+        after_id: Option<i64>,
+        limit: u64,
+    ) -> DomainResult<Vec<Namespace>> {
+        use sea_orm::QuerySelect;
+        let mut query = namespace::Entity::find()
+            .filter(namespace::Column::Organization.eq(false))
+            .filter(namespace::Column::Robot.eq(false));
+        if !include_disabled {
+            query = query.filter(namespace::Column::Enabled.eq(true));
+        }
+        if let Some(after) = after_id {
+            query = query.filter(namespace::Column::Id.gt(after));
+        }
+        let rows = query
+            .order_by_asc(namespace::Column::Id)
+            .limit(limit)
+            .all(&self.db.conn)
+            .await
+            .map_err(db_err)?;
+        Ok(rows.into_iter().map(to_domain).collect())
+    }
+
+    async fn create_user(&self, user: NewUser, mut log: NewLogEntry) -> DomainResult<Namespace> {
+        let txn = self.db.begin_write().await?;
+        let created = new_namespace(
+            user.username,
+            user.email,
+            Some(user.password_hash),
+            false,
+            user.verified,
+            user.tag_expiration_s,
+            user.created,
+        )
+        .insert(&*txn)
+        .await
+        .map_err(db_err)?;
+        log.account_id = Some(created.id);
+        insert_log(&*txn, log).await?;
+        txn.commit().await?;
+        Ok(to_domain(created))
+    }
+
     async fn initialize_user(
         &self,
         user: NewUser,
@@ -246,10 +291,20 @@ impl NamespaceStore for SqlStore {
         let txn = self.db.begin_write().await?;
         let mut update = namespace::Entity::update_many().filter(namespace::Column::Id.eq(id));
         if let Some(email) = changes.email {
-            // A new address is unverified, as in Quay's `update_email`.
-            update = update
-                .col_expr(namespace::Column::Email, Expr::value(email))
-                .col_expr(namespace::Column::Verified, Expr::value(false));
+            update = update.col_expr(namespace::Column::Email, Expr::value(email));
+        }
+        if let Some(v) = changes.verified {
+            update = update.col_expr(namespace::Column::Verified, Expr::value(v));
+        }
+        if let Some(hash) = changes.password_hash {
+            update = update.col_expr(namespace::Column::PasswordHash, Expr::value(hash));
+        }
+        if let Some(v) = changes.enabled {
+            update = update.col_expr(namespace::Column::Enabled, Expr::value(v));
+        }
+        if changes.rotate_uuid {
+            let uuid = uuid::Uuid::new_v4().to_string();
+            update = update.col_expr(namespace::Column::Uuid, Expr::value(uuid));
         }
         if let Some(v) = changes.invoice_email {
             update = update.col_expr(namespace::Column::InvoiceEmail, Expr::value(v));

@@ -6,5 +6,6 @@ pub mod discovery;
 pub mod organization;
 pub mod repository;
 pub mod session;
+pub mod superuser;
 pub mod user;
 pub mod web;

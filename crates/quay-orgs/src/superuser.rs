@@ -1,0 +1,284 @@
+//! [`SuperUsers`]: superuser management of user accounts (`/api/v1/superuser/users/`).
+//!
+//! Only callers with superuser powers (listed in `SUPER_USERS`, and a session or a token
+//! with `super:user`) get in, after a fresh login; superusers themselves cannot be
+//! changed or deleted through it, as in Quay.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::Utc;
+use quay_auth::{secret, Authorizer};
+use quay_core::config::Config;
+use quay_core::names::check_namespace;
+use quay_core::{Caller, DomainError, DomainResult};
+use quay_logs::{LogKind, NewLogEntry};
+use serde_json::json;
+
+use crate::users::{is_valid_email, is_valid_password, INVALID_PASSWORD_MESSAGE};
+use crate::*;
+
+/// Most users one page of the listing holds.
+pub const MAX_USERS_PER_PAGE: u64 = 100;
+
+/// A user created by a superuser, with the generated password (shown once).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreatedUser {
+    pub user: Namespace,
+    pub password: String,
+}
+
+/// Changes a superuser may make to a user.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UserChanges {
+    pub password: Option<String>,
+    pub email: Option<String>,
+    pub enabled: Option<bool>,
+}
+
+#[async_trait]
+pub trait SuperuserService: Send + Sync {
+    /// Users in id order after `after_id`; `None` for the next page when this is the last.
+    async fn list_users(
+        &self,
+        caller: &Caller,
+        include_disabled: bool,
+        after_id: Option<i64>,
+        limit: u64,
+    ) -> DomainResult<(Vec<Namespace>, Option<i64>)>;
+    async fn create_user(
+        &self,
+        caller: &Caller,
+        username: String,
+        email: Option<String>,
+    ) -> DomainResult<CreatedUser>;
+    async fn get_user(&self, caller: &Caller, username: &str) -> DomainResult<Namespace>;
+    async fn update_user(
+        &self,
+        caller: &Caller,
+        username: &str,
+        changes: UserChanges,
+    ) -> DomainResult<Namespace>;
+    async fn delete_user(&self, caller: &Caller, username: &str) -> DomainResult<()>;
+}
+
+pub struct SuperUsers {
+    store: Arc<dyn NamespaceStore>,
+    config: Arc<Config>,
+    authz: Authorizer,
+}
+
+impl SuperUsers {
+    pub fn new(store: Arc<dyn NamespaceStore>, config: Arc<Config>) -> Self {
+        let authz = Authorizer::new(&config);
+        Self {
+            store,
+            config,
+            authz,
+        }
+    }
+
+    /// Quay's `@require_fresh_login` + `SuperUserPermission`.
+    fn require_superuser(&self, caller: &Caller) -> DomainResult<()> {
+        let timeout = self.config.fresh_login_timeout_seconds();
+        self.authz
+            .require_fresh_login(caller, Utc::now().timestamp(), timeout)?;
+        match &caller.principal {
+            Some(p) if p.superuser => Ok(()),
+            _ => Err(DomainError::unauthorized(caller.is_authenticated())),
+        }
+    }
+
+    /// A user (not a robot or organization) the superuser may manage.
+    async fn managed_user(&self, username: &str) -> DomainResult<Namespace> {
+        let user = self
+            .store
+            .find_namespace(username)
+            .await?
+            .filter(|n| !n.robot && !n.organization)
+            .ok_or(DomainError::NotFound)?;
+        Ok(user)
+    }
+
+    fn check_email(email: &str) -> DomainResult<()> {
+        if is_valid_email(email) {
+            Ok(())
+        } else {
+            Err(DomainError::invalid(format!(
+                "Invalid email address: {email}"
+            )))
+        }
+    }
+}
+
+#[async_trait]
+impl SuperuserService for SuperUsers {
+    async fn list_users(
+        &self,
+        caller: &Caller,
+        include_disabled: bool,
+        after_id: Option<i64>,
+        limit: u64,
+    ) -> DomainResult<(Vec<Namespace>, Option<i64>)> {
+        self.require_superuser(caller)?;
+        let limit = limit.clamp(1, MAX_USERS_PER_PAGE);
+        let mut users = self
+            .store
+            .list_users(include_disabled, after_id, limit + 1)
+            .await?;
+        let next = if users.len() as u64 > limit {
+            users.truncate(limit as usize);
+            users.last().map(|u| u.id)
+        } else {
+            None
+        };
+        Ok((users, next))
+    }
+
+    async fn create_user(
+        &self,
+        caller: &Caller,
+        username: String,
+        email: Option<String>,
+    ) -> DomainResult<CreatedUser> {
+        self.require_superuser(caller)?;
+        if let Err(issue) = check_namespace(&username) {
+            return Err(DomainError::invalid(format!(
+                "Invalid namespace {username}: {issue}"
+            )));
+        }
+        if self.store.find_namespace(&username).await?.is_some() {
+            return Err(DomainError::invalid(format!(
+                "Username has already been taken by user cannot be reused: {username}"
+            )));
+        }
+        let email = email.filter(|e| !e.is_empty());
+        match &email {
+            Some(e) => {
+                Self::check_email(e)?;
+                if self.store.email_in_use(e).await? {
+                    return Err(DomainError::invalid(format!(
+                        "Email has already been used: {e}"
+                    )));
+                }
+            }
+            None if self.config.feature_mailing => {
+                return Err(DomainError::invalid("Invalid email address: None"))
+            }
+            None => {}
+        }
+        // Quay's generated password: 32 characters of [A-Z0-9].
+        let password = secret::random_upper_alnum(32);
+        let hash_input = password.clone();
+        let password_hash = tokio::task::spawn_blocking(move || secret::hash_password(&hash_input))
+            .await
+            .map_err(DomainError::internal)?
+            .map_err(DomainError::internal)?;
+        let log = NewLogEntry::new(
+            LogKind::UserCreate,
+            caller,
+            None,
+            json!({"username": username, "email": email}),
+        );
+        let new = NewUser {
+            username: username.clone(),
+            email,
+            password_hash,
+            // Without mail there is no way to verify an address: trust the superuser.
+            verified: !self.config.feature_mailing,
+            tag_expiration_s: self.config.default_tag_expiration_seconds(),
+            created: Utc::now(),
+        };
+        let user = match self.store.create_user(new, log).await {
+            Err(DomainError::Conflict(_)) => {
+                return Err(DomainError::invalid(format!(
+                    "Username has already been taken by user cannot be reused: {username}"
+                )))
+            }
+            other => other?,
+        };
+        Ok(CreatedUser { user, password })
+    }
+
+    async fn get_user(&self, caller: &Caller, username: &str) -> DomainResult<Namespace> {
+        self.require_superuser(caller)?;
+        self.managed_user(username).await
+    }
+
+    async fn update_user(
+        &self,
+        caller: &Caller,
+        username: &str,
+        changes: UserChanges,
+    ) -> DomainResult<Namespace> {
+        self.require_superuser(caller)?;
+        let user = self.managed_user(username).await?;
+        if self.config.is_superuser(&user.username) {
+            return Err(DomainError::invalid("Cannot update a superuser"));
+        }
+        let mut update = NamespaceChanges::default();
+        let mut logs = Vec::new();
+        let entry = |kind, metadata| NewLogEntry::new(kind, caller, Some(user.id), metadata);
+        if let Some(password) = changes.password {
+            if !is_valid_password(&password) {
+                return Err(DomainError::invalid(INVALID_PASSWORD_MESSAGE));
+            }
+            let hash = tokio::task::spawn_blocking(move || secret::hash_password(&password))
+                .await
+                .map_err(DomainError::internal)?
+                .map_err(DomainError::internal)?;
+            update.password_hash = Some(hash);
+            // A new password ends every session of the user, as in Quay.
+            update.rotate_uuid = true;
+            logs.push(entry(
+                LogKind::UserChangePassword,
+                json!({"username": user.username}),
+            ));
+        }
+        if let Some(email) = changes.email.filter(|e| Some(e) != user.email.as_ref()) {
+            Self::check_email(&email)?;
+            if self.store.email_in_use(&email).await? {
+                return Err(DomainError::invalid("E-mail address already used"));
+            }
+            logs.push(entry(
+                LogKind::UserChangeEmail,
+                json!({"username": user.username, "email": email, "old_email": user.email}),
+            ));
+            update.email = Some(email);
+            update.verified = Some(true);
+        }
+        if let Some(enabled) = changes.enabled.filter(|e| *e != user.enabled) {
+            let kind = if enabled {
+                LogKind::UserEnable
+            } else {
+                LogKind::UserDisable
+            };
+            logs.push(entry(kind, json!({"username": user.username})));
+            update.enabled = Some(enabled);
+        }
+        if update == NamespaceChanges::default() {
+            return Ok(user);
+        }
+        match self.store.update_namespace(user.id, update, logs).await {
+            Err(DomainError::Conflict(_)) => {
+                Err(DomainError::invalid("E-mail address already used"))
+            }
+            other => other,
+        }
+    }
+
+    async fn delete_user(&self, caller: &Caller, username: &str) -> DomainResult<()> {
+        self.require_superuser(caller)?;
+        let user = self.managed_user(username).await?;
+        if self.config.is_superuser(&user.username) {
+            return Err(DomainError::invalid("Cannot delete a superuser"));
+        }
+        let log = NewLogEntry::new(
+            LogKind::UserDelete,
+            caller,
+            Some(user.id),
+            json!({"username": user.username}),
+        );
+        self.store.delete_namespace(user.id, log).await
+    }
+}
