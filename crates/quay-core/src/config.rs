@@ -72,6 +72,8 @@ pub struct Config {
     pub feature_mailing: bool,
     #[serde(rename = "FEATURE_CHANGE_TAG_EXPIRATION")]
     pub feature_change_tag_expiration: bool,
+    #[serde(rename = "FEATURE_USER_CREATION")]
+    pub feature_user_creation: bool,
     #[serde(rename = "FEATURE_DIRECT_LOGIN")]
     pub feature_direct_login: bool,
     /// How recent a session's password entry must be for sensitive changes (`10m`).
@@ -126,6 +128,7 @@ impl Default for Config {
             // organizations; with no mail server configured that only gets in the way.
             feature_mailing: false,
             feature_change_tag_expiration: true,
+            feature_user_creation: true,
             feature_direct_login: true,
             fresh_login_timeout: "10m".into(),
             session_timeout: "31d".into(),
@@ -177,6 +180,7 @@ const KNOWN_KEYS: &[&str] = &[
     "FEATURE_CHANGE_TAG_EXPIRATION",
     "FEATURE_APP_SPECIFIC_TOKENS",
     "FEATURE_DIRECT_LOGIN",
+    "FEATURE_USER_CREATION",
     "FRESH_LOGIN_TIMEOUT",
     "SESSION_TIMEOUT",
     "APP_SPECIFIC_TOKEN_EXPIRATION",

@@ -234,6 +234,16 @@ pub fn endpoints(config: &Config) -> Vec<Endpoint> {
         ep(M::GET, "/api/v1/user/", "getLoggedInUser", "user",
             "Get user information for the authenticated user.", Some(Scope::UserRead),
             || web::get().to(user::get_logged_in_user)),
+        ep(M::POST, "/api/v1/user/", "createNewUser", "user",
+            "Create a new user.", None,
+            || web::post().to(user::create_new_user))
+            .body("NewUser", schemas::new_user)
+            .internal()
+            .when(|c| c.feature_user_creation && c.feature_direct_login),
+        ep(M::DELETE, "/api/v1/user/", "deleteCurrentUser", "user",
+            "Deletes the current user.", Some(Scope::UserAdmin),
+            || web::delete().to(user::delete_current_user))
+            .internal(),
         ep(M::GET, "/api/v1/users/{username}", "getUserInformation", "user",
             "Get user information for the specified user.", None,
             || web::get().to(user::get_user_information)),

@@ -43,6 +43,10 @@ pub fn update_user() -> Value {
     json!({"id": "UpdateUser", "type": "object", "description": "Description of updates for a user", "properties": {"password": {"type": "string", "description": "The new password for the user"}, "email": {"type": "string", "description": "The new e-mail address for the user"}, "enabled": {"type": "boolean", "description": "Whether the user is enabled"}}})
 }
 
+pub fn new_user() -> Value {
+    json!({"type": "object", "description": "Fields which must be specified for a new user.", "required": ["username", "password"], "properties": {"username": {"type": "string", "description": "The user's username"}, "password": {"type": "string", "description": "The user's password"}, "email": {"type": "string", "description": "The user's email address"}, "invite_code": {"type": "string", "description": "The optional invite code"}, "recaptcha_response": {"type": "string", "description": "The (may be disabled) recaptcha response code for verification"}}})
+}
+
 /// `POST /api/v1/user/initialize` (Quay reads these keys without a schema and answers a
 /// missing one with a 500; we validate).
 pub fn user_initialize() -> Value {
@@ -79,6 +83,7 @@ mod tests {
             ("VerifyUser", super::verify_user()),
             ("CreateInstallUser", super::create_install_user()),
             ("UpdateUser", super::update_user()),
+            ("NewUser", super::new_user()),
         ];
         for (name, schema) in ours {
             let theirs = catalog["endpoints"]

@@ -99,6 +99,12 @@ pub trait UserService: Send + Sync {
 
     /// `GET /api/v1/users/{username}`: any user's view, as much as the caller may see.
     async fn get_user(&self, caller: &Caller, username: &str) -> DomainResult<UserDetails>;
+
+    /// `POST /api/v1/user/`: a new account (signed in by the HTTP layer afterwards).
+    async fn create_account(&self, caller: &Caller, req: CreateAccount) -> DomainResult<Namespace>;
+
+    /// `DELETE /api/v1/user/`: the caller deletes their own account.
+    async fn delete_current_user(&self, caller: &Caller) -> DomainResult<()>;
 }
 
 /// The organization operations of the API.

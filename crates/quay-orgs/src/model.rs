@@ -110,6 +110,14 @@ pub struct InitializeUser {
     pub access_token: bool,
 }
 
+/// A self-service account (`POST /api/v1/user/`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreateAccount {
+    pub username: String,
+    pub password: String,
+    pub email: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct InitializedUser {
     pub user: Namespace,

@@ -200,6 +200,80 @@ impl UserService for Users {
         self.details(caller, user).await
     }
 
+    async fn create_account(&self, caller: &Caller, req: CreateAccount) -> DomainResult<Namespace> {
+        const TAKEN: &str = "The username already exists";
+        if self.store.find_namespace(&req.username).await?.is_some() {
+            return Err(DomainError::invalid(TAKEN));
+        }
+        let email = req.email.filter(|e| !e.is_empty());
+        if self.config.feature_mailing && email.is_none() {
+            return Err(DomainError::invalid("Email address is required"));
+        }
+        if !is_valid_password(&req.password) {
+            return Err(DomainError::invalid(INVALID_PASSWORD_MESSAGE));
+        }
+        if let Some(e) = &email {
+            if !is_valid_email(e) {
+                return Err(DomainError::invalid(format!("Invalid email address: {e}")));
+            }
+            if self.store.email_in_use(e).await? {
+                return Err(DomainError::invalid(format!(
+                    "Email has already been used: {e}"
+                )));
+            }
+        }
+        if let Err(issue) = check_namespace(&req.username) {
+            return Err(DomainError::invalid(format!(
+                "Invalid namespace {}: {issue}",
+                req.username
+            )));
+        }
+        let password = req.password;
+        let password_hash = tokio::task::spawn_blocking(move || secret::hash_password(&password))
+            .await
+            .map_err(DomainError::internal)?
+            .map_err(DomainError::internal)?;
+        let log = NewLogEntry::new(
+            LogKind::UserCreate,
+            caller,
+            None,
+            json!({"username": req.username, "email": email}),
+        );
+        let new = NewUser {
+            username: req.username,
+            email,
+            password_hash,
+            // Without mail there is no way to confirm the address (Quay: auto_verify).
+            verified: !self.config.feature_mailing,
+            tag_expiration_s: self.config.default_tag_expiration_seconds(),
+            created: Utc::now(),
+        };
+        match self.store.create_user(new, log).await {
+            Err(DomainError::Conflict(_)) => Err(DomainError::invalid(TAKEN)),
+            other => other,
+        }
+    }
+
+    async fn delete_current_user(&self, caller: &Caller) -> DomainResult<()> {
+        let p = self.authz.require_user_admin(caller)?;
+        let timeout = self.config.fresh_login_timeout_seconds();
+        self.authz
+            .require_fresh_login(caller, Utc::now().timestamp(), timeout)?;
+        let user = self
+            .store
+            .find_namespace(&p.username)
+            .await?
+            .filter(|u| !u.organization && !u.robot)
+            .ok_or(DomainError::NotFound)?;
+        let log = NewLogEntry::new(
+            LogKind::UserDelete,
+            caller,
+            Some(user.id),
+            json!({"username": user.username}),
+        );
+        self.store.delete_namespace(user.id, log).await
+    }
+
     async fn get_user(&self, caller: &Caller, username: &str) -> DomainResult<UserDetails> {
         let user = self
             .store

@@ -3,13 +3,17 @@
 
 use actix_web::web::{Bytes, Data, Path};
 use actix_web::HttpResponse;
+use quay_core::scope::ScopeSet;
 use quay_core::DomainError;
-use quay_orgs::InitializeUser;
+use quay_core::{AuthMethod, Caller as CallerCtx};
+use quay_orgs::{CreateAccount, InitializeUser};
 use serde::Deserialize;
 use serde_json::json;
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{json_body, AnyCaller, Caller};
+use crate::handlers::session::start_session;
+use crate::session;
 use crate::views::UserView;
 use crate::{schemas, AppState};
 
@@ -59,4 +63,55 @@ pub async fn initialize(state: Data<AppState>, body: Bytes) -> ApiResult {
     body.insert("email".into(), created.user.email.into());
     body.insert("username".into(), created.user.username.into());
     Ok(HttpResponse::Ok().json(body))
+}
+
+#[derive(Deserialize)]
+struct NewUser {
+    username: String,
+    password: String,
+    email: Option<String>,
+}
+
+/// `POST /api/v1/user/`: a new account, signed in at once (there is no mail to confirm
+/// the address with). Like sign-in, it needs the CSRF token of the caller's session.
+pub async fn create_new_user(
+    state: Data<AppState>,
+    AnyCaller(caller): AnyCaller,
+    req: actix_web::HttpRequest,
+    body: Bytes,
+) -> ApiResult {
+    let current = session::read(&req, &state);
+    if !current.as_ref().is_some_and(|s| session::csrf_ok(&req, s)) {
+        return Err(session::csrf_error());
+    }
+    let new: NewUser = json_body(&body, &schemas::new_user())?;
+    let account = CreateAccount {
+        username: new.username,
+        password: new.password,
+        email: new.email,
+    };
+    let user = state.users.create_account(&caller, account).await?;
+    // The view the new user sees of themselves, through the session just started.
+    let login_time = chrono::Utc::now().timestamp();
+    let principal = state.authenticator.principal(
+        user.id,
+        user.username.clone(),
+        ScopeSet::session(),
+        AuthMethod::Session { login_time },
+    );
+    let details = state
+        .users
+        .current_user(&CallerCtx::user(principal))
+        .await?;
+    let mut res = HttpResponse::Ok();
+    start_session(&state, &mut res, user.uuid);
+    Ok(res.json(UserView::new(details)))
+}
+
+/// `DELETE /api/v1/user/`: the caller deletes their own account.
+pub async fn delete_current_user(state: Data<AppState>, Caller(caller): Caller) -> ApiResult {
+    state.users.delete_current_user(&caller).await?;
+    Ok(HttpResponse::NoContent()
+        .cookie(session::removal())
+        .finish())
 }
