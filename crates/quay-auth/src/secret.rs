@@ -47,6 +47,15 @@ pub fn hash_password(password: &str) -> Result<String, String> {
     bcrypt::hash(password, BCRYPT_COST).map_err(|e| e.to_string())
 }
 
+/// [`hash_password`] on a blocking thread (bcrypt takes ~250 ms), as a domain result.
+pub async fn hash_password_off_thread(password: String) -> quay_core::DomainResult<String> {
+    use quay_core::DomainError;
+    tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(DomainError::internal)?
+        .map_err(DomainError::internal)
+}
+
 /// Checks a password against a bcrypt hash; a malformed hash never matches.
 pub fn verify_password(password: &str, hash: &str) -> bool {
     bcrypt::verify(password, hash).unwrap_or(false)

@@ -8,24 +8,8 @@ use common::*;
 use quay_core::config::Config;
 use serde_json::json;
 
-/// A fresh anonymous session: (cookie, CSRF token).
-async fn session(h: &Harness) -> (String, String) {
-    let r = h.call_with(Method::GET, "/csrf_token", &[], None).await;
-    let cookie = r
-        .headers
-        .get("set-cookie")
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
-    (cookie, r.body["csrf_token"].as_str().unwrap().to_string())
-}
-
 async fn create(h: &Harness, body: serde_json::Value, with_csrf: bool) -> Response {
-    let (cookie, csrf) = session(h).await;
+    let (cookie, csrf) = h.anonymous_session().await;
     let mut headers = vec![("Cookie", cookie)];
     if with_csrf {
         headers.push(("X-CSRF-Token", csrf));

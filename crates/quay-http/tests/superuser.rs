@@ -16,18 +16,7 @@ fn config() -> Config {
 
 /// Signs `username` in through `/csrf_token` and `/api/v1/signin`; returns the status.
 async fn sign_in(h: &Harness, username: &str, password: &str) -> StatusCode {
-    let r = h.call_with(Method::GET, "/csrf_token", &[], None).await;
-    let cookie = r
-        .headers
-        .get("set-cookie")
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
-    let csrf = r.body["csrf_token"].as_str().unwrap().to_string();
+    let (cookie, csrf) = h.anonymous_session().await;
     let body = json!({"username": username, "password": password}).to_string();
     let headers = [("Cookie", cookie), ("X-CSRF-Token", csrf)];
     h.call_with(Method::POST, "/api/v1/signin", &headers, Some(&body))

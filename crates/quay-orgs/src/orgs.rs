@@ -11,7 +11,7 @@ use quay_core::{Caller, DomainError, DomainResult};
 use quay_logs::{LogKind, NewLogEntry};
 use serde_json::json;
 
-use crate::users::is_valid_email;
+use crate::users::check_email;
 use crate::*;
 
 pub struct Organizations {
@@ -81,16 +81,6 @@ impl Organizations {
             teams,
         })
     }
-
-    fn check_email(email: &str) -> DomainResult<()> {
-        if is_valid_email(email) {
-            Ok(())
-        } else {
-            Err(DomainError::invalid(format!(
-                "Invalid email address: {email}"
-            )))
-        }
-    }
 }
 
 #[async_trait]
@@ -119,7 +109,7 @@ impl OrgService for Organizations {
             )));
         }
         if let Some(email) = &email {
-            Self::check_email(email)?;
+            check_email(email)?;
             if self.store.email_in_use(email).await? {
                 return Err(DomainError::invalid(format!(
                     "Email has already been used: {email}"
@@ -177,7 +167,7 @@ impl OrgService for Organizations {
             let address = address.filter(|a| !a.is_empty());
             if address != org.invoice_email_address {
                 if let Some(a) = &address {
-                    Self::check_email(a)?;
+                    check_email(a)?;
                 }
                 logs.push(entry(
                     LogKind::OrgChangeInvoicing,
@@ -190,7 +180,7 @@ impl OrgService for Organizations {
             if self.store.email_in_use(&email).await? {
                 return Err(DomainError::invalid("E-mail address already used"));
             }
-            Self::check_email(&email)?;
+            check_email(&email)?;
             logs.push(entry(
                 LogKind::OrgChangeEmail,
                 json!({"email": email, "namespace": ns, "old_email": org.email}),

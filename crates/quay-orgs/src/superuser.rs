@@ -15,7 +15,7 @@ use quay_core::{Caller, DomainError, DomainResult};
 use quay_logs::{LogKind, NewLogEntry};
 use serde_json::json;
 
-use crate::users::{is_valid_email, is_valid_password, INVALID_PASSWORD_MESSAGE};
+use crate::users::{check_email, is_valid_password, INVALID_PASSWORD_MESSAGE};
 use crate::*;
 
 /// Most users one page of the listing holds.
@@ -99,16 +99,6 @@ impl SuperUsers {
             .ok_or(DomainError::NotFound)?;
         Ok(user)
     }
-
-    fn check_email(email: &str) -> DomainResult<()> {
-        if is_valid_email(email) {
-            Ok(())
-        } else {
-            Err(DomainError::invalid(format!(
-                "Invalid email address: {email}"
-            )))
-        }
-    }
 }
 
 #[async_trait]
@@ -155,7 +145,7 @@ impl SuperuserService for SuperUsers {
         let email = email.filter(|e| !e.is_empty());
         match &email {
             Some(e) => {
-                Self::check_email(e)?;
+                check_email(e)?;
                 if self.store.email_in_use(e).await? {
                     return Err(DomainError::invalid(format!(
                         "Email has already been used: {e}"
@@ -169,11 +159,7 @@ impl SuperuserService for SuperUsers {
         }
         // Quay's generated password: 32 characters of [A-Z0-9].
         let password = secret::random_upper_alnum(32);
-        let hash_input = password.clone();
-        let password_hash = tokio::task::spawn_blocking(move || secret::hash_password(&hash_input))
-            .await
-            .map_err(DomainError::internal)?
-            .map_err(DomainError::internal)?;
+        let password_hash = secret::hash_password_off_thread(password.clone()).await?;
         let log = NewLogEntry::new(
             LogKind::UserCreate,
             caller,
@@ -223,10 +209,7 @@ impl SuperuserService for SuperUsers {
             if !is_valid_password(&password) {
                 return Err(DomainError::invalid(INVALID_PASSWORD_MESSAGE));
             }
-            let hash = tokio::task::spawn_blocking(move || secret::hash_password(&password))
-                .await
-                .map_err(DomainError::internal)?
-                .map_err(DomainError::internal)?;
+            let hash = secret::hash_password_off_thread(password).await?;
             update.password_hash = Some(hash);
             // A new password ends every session of the user, as in Quay.
             update.rotate_uuid = true;
@@ -236,7 +219,7 @@ impl SuperuserService for SuperUsers {
             ));
         }
         if let Some(email) = changes.email.filter(|e| Some(e) != user.email.as_ref()) {
-            Self::check_email(&email)?;
+            check_email(&email)?;
             if self.store.email_in_use(&email).await? {
                 return Err(DomainError::invalid("E-mail address already used"));
             }

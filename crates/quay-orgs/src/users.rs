@@ -36,6 +36,17 @@ pub fn is_valid_email(email: &str) -> bool {
             .is_some_and(|(_, tld)| !tld.is_empty())
 }
 
+/// [`is_valid_email`] as Quay's error.
+pub(crate) fn check_email(email: &str) -> DomainResult<()> {
+    if is_valid_email(email) {
+        Ok(())
+    } else {
+        Err(DomainError::invalid(format!(
+            "Invalid email address: {email}"
+        )))
+    }
+}
+
 pub struct Users {
     store: Arc<dyn NamespaceStore>,
     config: Arc<Config>,
@@ -139,10 +150,7 @@ impl UserService for Users {
             )));
         }
         let password = req.password;
-        let password_hash = tokio::task::spawn_blocking(move || secret::hash_password(&password))
-            .await
-            .map_err(DomainError::internal)?
-            .map_err(DomainError::internal)?;
+        let password_hash = secret::hash_password_off_thread(password).await?;
         let now = Utc::now();
         let minted = req.access_token.then(|| {
             let scopes: ScopeSet = ScopeSet::all_oauth()
@@ -213,9 +221,7 @@ impl UserService for Users {
             return Err(DomainError::invalid(INVALID_PASSWORD_MESSAGE));
         }
         if let Some(e) = &email {
-            if !is_valid_email(e) {
-                return Err(DomainError::invalid(format!("Invalid email address: {e}")));
-            }
+            check_email(e)?;
             if self.store.email_in_use(e).await? {
                 return Err(DomainError::invalid(format!(
                     "Email has already been used: {e}"
@@ -229,10 +235,7 @@ impl UserService for Users {
             )));
         }
         let password = req.password;
-        let password_hash = tokio::task::spawn_blocking(move || secret::hash_password(&password))
-            .await
-            .map_err(DomainError::internal)?
-            .map_err(DomainError::internal)?;
+        let password_hash = secret::hash_password_off_thread(password).await?;
         let log = NewLogEntry::new(
             LogKind::UserCreate,
             caller,

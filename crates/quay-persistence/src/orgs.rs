@@ -67,6 +67,22 @@ fn to_domain(m: namespace::Model) -> Namespace {
     }
 }
 
+/// Inserts a user row (with its password hash) on `conn`.
+async fn insert_user(conn: &impl ConnectionTrait, user: NewUser) -> DomainResult<namespace::Model> {
+    new_namespace(
+        user.username,
+        user.email,
+        Some(user.password_hash),
+        false,
+        user.verified,
+        user.tag_expiration_s,
+        user.created,
+    )
+    .insert(conn)
+    .await
+    .map_err(db_err)
+}
+
 fn new_namespace(
     username: String,
     email: Option<String>,
@@ -156,18 +172,7 @@ impl NamespaceStore for SqlStore {
 
     async fn create_user(&self, user: NewUser, mut log: NewLogEntry) -> DomainResult<Namespace> {
         let txn = self.db.begin_write().await?;
-        let created = new_namespace(
-            user.username,
-            user.email,
-            Some(user.password_hash),
-            false,
-            user.verified,
-            user.tag_expiration_s,
-            user.created,
-        )
-        .insert(&*txn)
-        .await
-        .map_err(db_err)?;
+        let created = insert_user(&*txn, user).await?;
         log.account_id = Some(created.id);
         insert_log(&*txn, log).await?;
         txn.commit().await?;
@@ -190,18 +195,7 @@ impl NamespaceStore for SqlStore {
         {
             return Err(DomainError::Conflict("database is not empty".into()));
         }
-        let created = new_namespace(
-            user.username,
-            user.email,
-            Some(user.password_hash),
-            false,
-            user.verified,
-            user.tag_expiration_s,
-            user.created,
-        )
-        .insert(&*txn)
-        .await
-        .map_err(db_err)?;
+        let created = insert_user(&*txn, user).await?;
         if let Some(g) = grant {
             let app = oauth_application::ActiveModel {
                 id: NotSet,

@@ -126,6 +126,15 @@ impl Harness {
         seed_namespace(&self.t.db, name, true).await
     }
 
+    /// A fresh anonymous session from `/csrf_token`: (the `Cookie` header value, the
+    /// session's CSRF token).
+    pub async fn anonymous_session(&self) -> (String, String) {
+        let r = self.call_with(Method::GET, "/csrf_token", &[], None).await;
+        let cookie = r.headers.get("set-cookie").unwrap().to_str().unwrap();
+        let cookie = cookie.split(';').next().unwrap().to_string();
+        (cookie, r.body["csrf_token"].as_str().unwrap().to_string())
+    }
+
     /// The kinds of the namespace's audit log, oldest first.
     pub async fn log_kinds(&self, namespace_id: i64) -> Vec<String> {
         use quay_logs::LogStore;
