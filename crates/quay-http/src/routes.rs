@@ -240,6 +240,11 @@ pub fn endpoints(config: &Config) -> Vec<Endpoint> {
             .body("NewUser", schemas::new_user)
             .internal()
             .when(|c| c.feature_user_creation && c.feature_direct_login),
+        ep(M::PUT, "/api/v1/user/", "changeUserDetails", "user",
+            "Update a users details such as password or email.", Some(Scope::UserAdmin),
+            || web::put().to(user::change_user_details))
+            .body("UpdateUser", schemas::update_account)
+            .internal(),
         ep(M::DELETE, "/api/v1/user/", "deleteCurrentUser", "user",
             "Deletes the current user.", Some(Scope::UserAdmin),
             || web::delete().to(user::delete_current_user))

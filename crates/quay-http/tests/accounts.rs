@@ -162,3 +162,137 @@ async fn delete_your_own_account() {
         StatusCode::OK
     );
 }
+
+/// Signs in through a fresh session; returns (cookie, CSRF token) of the signed-in session.
+async fn signed_in(h: &Harness, username: &str, password: &str) -> (String, String) {
+    let (cookie, csrf) = h.anonymous_session().await;
+    let body = json!({"username": username, "password": password}).to_string();
+    let r = h
+        .call_with(
+            Method::POST,
+            "/api/v1/signin",
+            &[("Cookie", cookie), ("X-CSRF-Token", csrf)],
+            Some(&body),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let cookie = r
+        .headers
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let csrf = r
+        .headers
+        .get("X-Next-CSRF-Token")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    (cookie, csrf)
+}
+
+#[actix_web::test]
+async fn change_your_own_account() {
+    let h = Harness::new().await;
+    let admin = h.initialize("admin").await;
+    let id = h.namespace_id("admin").await;
+    let read_only = h.token(id, "user:read").await;
+    let change = json!({"email": "new@example.com", "tag_expiration_s": 86400, "given_name": "Ada", "company": null});
+    assert_error(
+        &h.put("/api/v1/user/", Some(&read_only), change.clone())
+            .await,
+        403,
+        "insufficient_scope",
+        "Unauthorized",
+    );
+    assert_error(
+        &h.put("/api/v1/user/", None, change.clone()).await,
+        401,
+        "invalid_token",
+        "Requires authentication",
+    );
+
+    // A refused change changes nothing.
+    let bad = json!({"email": "other@example.com", "tag_expiration_s": 5});
+    assert_error(
+        &h.put("/api/v1/user/", Some(&admin), bad).await,
+        400,
+        "invalid_request",
+        "Invalid tag expiration option",
+    );
+    assert_error(
+        &h.put(
+            "/api/v1/user/",
+            Some(&admin),
+            json!({"username": "renamed"}),
+        )
+        .await,
+        400,
+        "invalid_request",
+        "Changing the username is not supported",
+    );
+    assert_eq!(
+        h.get("/api/v1/user/", Some(&admin)).await.body["email"],
+        "admin@example.com"
+    );
+
+    let r = h.put("/api/v1/user/", Some(&admin), change).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["email"], "new@example.com");
+    assert_eq!(r.body["tag_expiration_s"], 86400);
+    assert_eq!(r.body["given_name"], "Ada");
+    let kinds = h.log_kinds(id).await;
+    for kind in [
+        "user_change_email",
+        "user_change_tag_expiration",
+        "user_change_metadata",
+    ] {
+        assert!(kinds.contains(&kind.to_string()), "{kind} in {kinds:?}");
+    }
+}
+
+#[actix_web::test]
+async fn a_new_password_ends_other_sessions_but_keeps_yours() {
+    let h = Harness::new().await;
+    h.initialize("admin").await;
+    let (mine, my_csrf) = signed_in(&h, "admin", "password").await;
+    let (other, _) = signed_in(&h, "admin", "password").await;
+    let body = json!({"password": "another-password"}).to_string();
+    let r = h
+        .call_with(
+            Method::PUT,
+            "/api/v1/user/",
+            &[("Cookie", mine), ("X-CSRF-Token", my_csrf)],
+            Some(&body),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let renewed = r
+        .headers
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let me = h
+        .call_with(Method::GET, "/api/v1/user/", &[("Cookie", renewed)], None)
+        .await;
+    assert_eq!(me.status, StatusCode::OK);
+    let them = h
+        .call_with(Method::GET, "/api/v1/user/", &[("Cookie", other)], None)
+        .await;
+    assert_eq!(them.status, StatusCode::UNAUTHORIZED);
+    signed_in(&h, "admin", "another-password").await;
+    assert!(h
+        .log_kinds(h.namespace_id("admin").await)
+        .await
+        .contains(&"account_change_password".to_string()));
+}

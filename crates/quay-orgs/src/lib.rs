@@ -103,6 +103,14 @@ pub trait UserService: Send + Sync {
     /// `POST /api/v1/user/`: a new account (signed in by the HTTP layer afterwards).
     async fn create_account(&self, caller: &Caller, req: CreateAccount) -> DomainResult<Namespace>;
 
+    /// `PUT /api/v1/user/`: the caller changes their own account (fresh login needed).
+    /// A new password ends every session of the user.
+    async fn update_current_user(
+        &self,
+        caller: &Caller,
+        req: UpdateAccount,
+    ) -> DomainResult<Namespace>;
+
     /// `DELETE /api/v1/user/`: the caller deletes their own account.
     async fn delete_current_user(&self, caller: &Caller) -> DomainResult<()>;
 }

@@ -70,6 +70,11 @@ pub struct NamespaceChanges {
     pub enabled: Option<bool>,
     /// Give the user a new uuid, ending all their sessions.
     pub rotate_uuid: bool,
+    /// Profile fields (`Some(None)` clears one).
+    pub given_name: Option<Option<String>>,
+    pub family_name: Option<Option<String>>,
+    pub company: Option<Option<String>>,
+    pub location: Option<Option<String>>,
     pub invoice_email: Option<bool>,
     /// `Some(None)` clears the address.
     pub invoice_email_address: Option<Option<String>>,
@@ -108,6 +113,21 @@ pub struct InitializeUser {
     pub email: Option<String>,
     /// Also create an OAuth application and an access token with every scope.
     pub access_token: bool,
+}
+
+/// Changes to one's own account (`PUT /api/v1/user/`); `None` leaves a field alone.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UpdateAccount {
+    pub password: Option<String>,
+    pub email: Option<String>,
+    pub username: Option<String>,
+    pub invoice_email: Option<bool>,
+    pub invoice_email_address: Option<Option<String>>,
+    pub tag_expiration_s: Option<i64>,
+    pub given_name: Option<Option<String>>,
+    pub family_name: Option<Option<String>>,
+    pub company: Option<Option<String>>,
+    pub location: Option<Option<String>>,
 }
 
 /// A self-service account (`POST /api/v1/user/`).

@@ -257,6 +257,106 @@ impl UserService for Users {
         }
     }
 
+    async fn update_current_user(
+        &self,
+        caller: &Caller,
+        req: UpdateAccount,
+    ) -> DomainResult<Namespace> {
+        let p = self.authz.require_user_admin(caller)?;
+        let timeout = self.config.fresh_login_timeout_seconds();
+        self.authz
+            .require_fresh_login(caller, Utc::now().timestamp(), timeout)?;
+        let user = self
+            .store
+            .find_namespace(&p.username)
+            .await?
+            .filter(|u| !u.organization && !u.robot)
+            .ok_or(DomainError::NotFound)?;
+        let entry = |kind, metadata| NewLogEntry::new(kind, caller, Some(user.id), metadata);
+        // Everything is validated before anything is written.
+        let mut changes = NamespaceChanges::default();
+        let mut logs = Vec::new();
+        if req.username.as_ref().is_some_and(|u| *u != user.username) {
+            // Quay renames only with FEATURE_USER_RENAME (off by default); not built yet.
+            return Err(DomainError::invalid(
+                "Changing the username is not supported",
+            ));
+        }
+        if let Some(password) = req.password {
+            if !is_valid_password(&password) {
+                return Err(DomainError::invalid(INVALID_PASSWORD_MESSAGE));
+            }
+            changes.password_hash = Some(secret::hash_password_off_thread(password).await?);
+            changes.rotate_uuid = true;
+            logs.push(entry(LogKind::AccountChangePassword, json!({})));
+        }
+        if let Some(email) = req.email.filter(|e| Some(e) != user.email.as_ref()) {
+            check_email(&email)?;
+            if self.store.email_in_use(&email).await? {
+                return Err(DomainError::invalid("E-mail address already used"));
+            }
+            logs.push(entry(
+                LogKind::UserChangeEmail,
+                json!({"email": email, "old_email": user.email}),
+            ));
+            changes.email = Some(email);
+            changes.verified = Some(!self.config.feature_mailing);
+        }
+        if let Some(v) = req.invoice_email {
+            changes.invoice_email = Some(v);
+            logs.push(entry(
+                LogKind::UserChangeInvoicing,
+                json!({"invoice_email": v}),
+            ));
+        }
+        if let Some(address) = req.invoice_email_address {
+            let address = address.filter(|a| !a.is_empty());
+            if let Some(a) = &address {
+                check_email(a)?;
+            }
+            logs.push(entry(
+                LogKind::UserChangeInvoicing,
+                json!({"invoice_email_address": address}),
+            ));
+            changes.invoice_email_address = Some(address);
+        }
+        if let Some(seconds) = req
+            .tag_expiration_s
+            .filter(|_| self.config.feature_change_tag_expiration)
+        {
+            if !self.config.tag_expiration_seconds().contains(&seconds) {
+                return Err(DomainError::invalid("Invalid tag expiration option"));
+            }
+            changes.tag_expiration_s = Some(seconds);
+            logs.push(entry(
+                LogKind::UserChangeTagExpiration,
+                json!({"tag_expiration": seconds}),
+            ));
+        }
+        let metadata = [
+            &req.given_name,
+            &req.family_name,
+            &req.company,
+            &req.location,
+        ];
+        if metadata.iter().any(|f| f.is_some()) {
+            changes.given_name = req.given_name;
+            changes.family_name = req.family_name;
+            changes.company = req.company;
+            changes.location = req.location;
+            logs.push(entry(LogKind::UserChangeMetadata, json!({})));
+        }
+        if changes == NamespaceChanges::default() {
+            return Ok(user);
+        }
+        match self.store.update_namespace(user.id, changes, logs).await {
+            Err(DomainError::Conflict(_)) => {
+                Err(DomainError::invalid("E-mail address already used"))
+            }
+            other => other,
+        }
+    }
+
     async fn delete_current_user(&self, caller: &Caller) -> DomainResult<()> {
         let p = self.authz.require_user_admin(caller)?;
         let timeout = self.config.fresh_login_timeout_seconds();

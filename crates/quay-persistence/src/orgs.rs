@@ -296,6 +296,16 @@ impl NamespaceStore for SqlStore {
         if let Some(v) = changes.enabled {
             update = update.col_expr(namespace::Column::Enabled, Expr::value(v));
         }
+        for (column, value) in [
+            (namespace::Column::GivenName, changes.given_name),
+            (namespace::Column::FamilyName, changes.family_name),
+            (namespace::Column::Company, changes.company),
+            (namespace::Column::Location, changes.location),
+        ] {
+            if let Some(v) = value {
+                update = update.col_expr(column, Expr::value(v));
+            }
+        }
         if changes.rotate_uuid {
             let uuid = uuid::Uuid::new_v4().to_string();
             update = update.col_expr(namespace::Column::Uuid, Expr::value(uuid));

@@ -6,7 +6,7 @@ use actix_web::HttpResponse;
 use quay_core::scope::ScopeSet;
 use quay_core::DomainError;
 use quay_core::{AuthMethod, Caller as CallerCtx};
-use quay_orgs::{CreateAccount, InitializeUser};
+use quay_orgs::{CreateAccount, InitializeUser, UpdateAccount};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -114,4 +114,62 @@ pub async fn delete_current_user(state: Data<AppState>, Caller(caller): Caller) 
     Ok(HttpResponse::NoContent()
         .cookie(session::removal())
         .finish())
+}
+
+/// `invoice_email_address` and the profile fields distinguish "absent" from `null`.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
+}
+
+#[derive(Deserialize)]
+struct UpdateUserBody {
+    password: Option<String>,
+    email: Option<String>,
+    username: Option<String>,
+    invoice_email: Option<bool>,
+    #[serde(default, deserialize_with = "present")]
+    invoice_email_address: Option<Option<String>>,
+    tag_expiration_s: Option<i64>,
+    #[serde(default, deserialize_with = "present")]
+    given_name: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    family_name: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    company: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    location: Option<Option<String>>,
+}
+
+/// `PUT /api/v1/user/`: the caller's own account. A new password ends every session of
+/// the user; a session making the change is signed in again, as Quay does.
+pub async fn change_user_details(
+    state: Data<AppState>,
+    Caller(caller): Caller,
+    req: actix_web::HttpRequest,
+    body: Bytes,
+) -> ApiResult {
+    let b: UpdateUserBody = json_body(&body, &schemas::update_account())?;
+    let password_changed = b.password.is_some();
+    let update = UpdateAccount {
+        password: b.password,
+        email: b.email,
+        username: b.username,
+        invoice_email: b.invoice_email,
+        invoice_email_address: b.invoice_email_address,
+        tag_expiration_s: b.tag_expiration_s,
+        given_name: b.given_name,
+        family_name: b.family_name,
+        company: b.company,
+        location: b.location,
+    };
+    let user = state.users.update_current_user(&caller, update).await?;
+    let details = state.users.current_user(&caller).await?;
+    let mut res = HttpResponse::Ok();
+    if password_changed {
+        if let Some(old) = session::read(&req, &state).and_then(|s| s.uid) {
+            state.authenticator.forget_session(&old);
+            start_session(&state, &mut res, user.uuid);
+        }
+    }
+    Ok(res.json(UserView::new(details)))
 }
