@@ -38,16 +38,7 @@ async fn create_an_account_and_be_signed_in() {
         (json!("newbie"), json!(true))
     );
     assert_eq!(r.body["email"], "newbie@example.com");
-    let cookie = r
-        .headers
-        .get("set-cookie")
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
+    let cookie = r.session_cookie();
     let me = h
         .call_with(Method::GET, "/api/v1/user/", &[("Cookie", cookie)], None)
         .await;
@@ -176,16 +167,7 @@ async fn signed_in(h: &Harness, username: &str, password: &str) -> (String, Stri
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    let cookie = r
-        .headers
-        .get("set-cookie")
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
+    let cookie = r.session_cookie();
     let csrf = r
         .headers
         .get("X-Next-CSRF-Token")
@@ -272,16 +254,7 @@ async fn a_new_password_ends_other_sessions_but_keeps_yours() {
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    let renewed = r
-        .headers
-        .get("set-cookie")
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
+    let renewed = r.session_cookie();
     let me = h
         .call_with(Method::GET, "/api/v1/user/", &[("Cookie", renewed)], None)
         .await;

@@ -9,16 +9,6 @@ use common::*;
 use quay_core::config::Config;
 use serde_json::{json, Value};
 
-/// The `_csrf_token=...` cookie a response sets.
-fn session_cookie(r: &Response) -> String {
-    r.headers
-        .get_all("set-cookie")
-        .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with("_csrf_token="))
-        .map(|c| c.split(';').next().unwrap().to_string())
-        .expect("a session cookie")
-}
-
 struct Browser {
     cookie: String,
     csrf: String,
@@ -29,7 +19,7 @@ impl Browser {
         let r = h.call_with(Method::GET, "/csrf_token", &[], None).await;
         assert_eq!(r.status, StatusCode::OK);
         Browser {
-            cookie: session_cookie(&r),
+            cookie: r.session_cookie(),
             csrf: r.body["csrf_token"].as_str().unwrap().to_string(),
         }
     }
@@ -67,7 +57,7 @@ impl Browser {
             )
             .await;
         if r.status == StatusCode::OK {
-            self.cookie = session_cookie(&r);
+            self.cookie = r.session_cookie();
             self.csrf = r
                 .headers
                 .get("X-Next-CSRF-Token")
@@ -265,7 +255,7 @@ async fn stale_sessions_need_a_fresh_login_for_sensitive_changes() {
         )
         .await;
     assert_eq!(r.status, StatusCode::OK);
-    old.cookie = session_cookie(&r);
+    old.cookie = r.session_cookie();
     let r = old
         .call(
             &h,

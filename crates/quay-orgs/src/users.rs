@@ -99,6 +99,19 @@ impl Users {
         })
     }
 
+    /// The caller's own account, for a change that needs `user:admin` and a fresh login.
+    async fn own_account_for_change(&self, caller: &Caller) -> DomainResult<Namespace> {
+        let p = self.authz.require_user_admin(caller)?;
+        let timeout = self.config.fresh_login_timeout_seconds();
+        self.authz
+            .require_fresh_login(caller, Utc::now().timestamp(), timeout)?;
+        self.store
+            .find_namespace(&p.username)
+            .await?
+            .filter(|u| !u.organization && !u.robot)
+            .ok_or(DomainError::NotFound)
+    }
+
     fn user_org(
         &self,
         p: &quay_core::Principal,
@@ -262,16 +275,7 @@ impl UserService for Users {
         caller: &Caller,
         req: UpdateAccount,
     ) -> DomainResult<Namespace> {
-        let p = self.authz.require_user_admin(caller)?;
-        let timeout = self.config.fresh_login_timeout_seconds();
-        self.authz
-            .require_fresh_login(caller, Utc::now().timestamp(), timeout)?;
-        let user = self
-            .store
-            .find_namespace(&p.username)
-            .await?
-            .filter(|u| !u.organization && !u.robot)
-            .ok_or(DomainError::NotFound)?;
+        let user = self.own_account_for_change(caller).await?;
         let entry = |kind, metadata| NewLogEntry::new(kind, caller, Some(user.id), metadata);
         // Everything is validated before anything is written.
         let mut changes = NamespaceChanges::default();
@@ -358,16 +362,7 @@ impl UserService for Users {
     }
 
     async fn delete_current_user(&self, caller: &Caller) -> DomainResult<()> {
-        let p = self.authz.require_user_admin(caller)?;
-        let timeout = self.config.fresh_login_timeout_seconds();
-        self.authz
-            .require_fresh_login(caller, Utc::now().timestamp(), timeout)?;
-        let user = self
-            .store
-            .find_namespace(&p.username)
-            .await?
-            .filter(|u| !u.organization && !u.robot)
-            .ok_or(DomainError::NotFound)?;
+        let user = self.own_account_for_change(caller).await?;
         let log = NewLogEntry::new(
             LogKind::UserDelete,
             caller,

@@ -24,6 +24,19 @@ pub struct Response {
     pub headers: actix_web::http::header::HeaderMap,
 }
 
+impl Response {
+    /// The `_csrf_token=...` session cookie this response sets, ready for a `Cookie`
+    /// header.
+    pub fn session_cookie(&self) -> String {
+        self.headers
+            .get_all("set-cookie")
+            .filter_map(|v| v.to_str().ok())
+            .find(|c| c.starts_with("_csrf_token="))
+            .map(|c| c.split(';').next().unwrap().to_string())
+            .expect("a session cookie")
+    }
+}
+
 impl Harness {
     pub async fn new() -> Self {
         Self::with_config(Config::default()).await
@@ -130,9 +143,10 @@ impl Harness {
     /// session's CSRF token).
     pub async fn anonymous_session(&self) -> (String, String) {
         let r = self.call_with(Method::GET, "/csrf_token", &[], None).await;
-        let cookie = r.headers.get("set-cookie").unwrap().to_str().unwrap();
-        let cookie = cookie.split(';').next().unwrap().to_string();
-        (cookie, r.body["csrf_token"].as_str().unwrap().to_string())
+        (
+            r.session_cookie(),
+            r.body["csrf_token"].as_str().unwrap().to_string(),
+        )
     }
 
     /// The kinds of the namespace's audit log, oldest first.
