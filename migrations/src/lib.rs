@@ -9,6 +9,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_initial;
 mod m20261123_000002_app_specific_token;
+mod m20261124_000003_robot_account;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261123_000001_initial::Migration),
             Box::new(m20261123_000002_app_specific_token::Migration),
+            Box::new(m20261124_000003_robot_account::Migration),
         ]
     }
 }

@@ -14,6 +14,7 @@
 
 pub mod apptoken;
 pub mod authz;
+pub mod cipher;
 pub mod oauth;
 pub mod secret;
 pub mod session;

@@ -28,6 +28,10 @@ pub struct Config {
     /// Signs session cookies and page tokens. Unset: a random key kept in the data directory.
     #[serde(rename = "SECRET_KEY", deserialize_with = "opt_scalar_string")]
     pub secret_key: Option<String>,
+    /// Seals stored secrets the server reads back (robot tokens); falls back to the
+    /// instance secret. Losing it makes those secrets unreadable.
+    #[serde(rename = "DATABASE_SECRET_KEY", deserialize_with = "opt_scalar_string")]
+    pub database_secret_key: Option<String>,
     #[serde(rename = "AUTHENTICATION_TYPE", deserialize_with = "scalar_string")]
     pub authentication_type: String,
     #[serde(rename = "REGISTRY_STATE", deserialize_with = "scalar_string")]
@@ -104,6 +108,7 @@ impl Default for Config {
             db_uri: None,
             db_migrate_on_start: true,
             secret_key: None,
+            database_secret_key: None,
             authentication_type: "Database".into(),
             registry_state: "normal".into(),
             cache_ttl_ms: 2000,
@@ -158,6 +163,7 @@ const KNOWN_KEYS: &[&str] = &[
     "DB_URI",
     "DB_MIGRATE_ON_START",
     "SECRET_KEY",
+    "DATABASE_SECRET_KEY",
     "AUTHENTICATION_TYPE",
     "REGISTRY_STATE",
     "CACHE_TTL_MS",

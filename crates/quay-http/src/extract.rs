@@ -114,6 +114,18 @@ pub fn json_body<T: DeserializeOwned>(body: &Bytes, schema: &Value) -> Result<T,
     serde_json::from_value(value).map_err(|e| ApiError::invalid_request(e.to_string()))
 }
 
+/// [`json_body`] for Quay's `@validate_json_request(..., optional=True)`: no body (or
+/// JSON `null`) is `None`; anything else must be valid.
+pub fn optional_json_body<T: DeserializeOwned>(
+    body: &Bytes,
+    schema: &Value,
+) -> Result<Option<T>, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) || body.as_ref() == b"null" {
+        return Ok(None);
+    }
+    json_body(body, schema).map(Some)
+}
+
 /// Query arguments, parsed as Quay's `reqparse` does: unknown ones ignored, booleans
 /// "truthy" unless one of `false`, `False`, `FALSE`, `0`, `null` or empty.
 pub struct QueryArgs(HashMap<String, String>);
@@ -140,6 +152,18 @@ impl QueryArgs {
 
     pub fn string(&self, name: &str) -> Option<&str> {
         self.0.get(name).map(String::as_str)
+    }
+
+    /// An integer argument; a value that is not one is a 400 naming the argument and its
+    /// help text (where Quay's `reqparse` answers with the help text too).
+    pub fn integer(&self, name: &str, help: &str) -> Result<Option<i64>, ApiError> {
+        self.string(name)
+            .map(|v| {
+                v.trim()
+                    .parse()
+                    .map_err(|_| ApiError::invalid_request(format!("{name}: {help}")))
+            })
+            .transpose()
     }
 }
 

@@ -22,10 +22,14 @@ use actix_web::dev::{Service, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, StatusCode};
 use actix_web::web::{self, Data};
 use actix_web::{App, HttpResponse};
+use quay_auth::cipher::FieldCipher;
 use quay_auth::{AppTokenService, AppTokens, Authenticator, Sessions};
 use quay_core::config::Config;
 use quay_core::signed::{SignedTokens, PAGE_TOKEN_TTL_SECS};
-use quay_orgs::{OrgService, Organizations, SuperUsers, SuperuserService, UserService, Users};
+use quay_orgs::{
+    OrgService, Organizations, RobotService, Robots, SuperUsers, SuperuserService, UserService,
+    Users,
+};
 use quay_persistence::{Database, SqlStore};
 use quay_repos::{RepoService, Repositories};
 use serde_json::json;
@@ -43,6 +47,7 @@ pub struct AppState {
     pub users: Arc<dyn UserService>,
     pub app_tokens: Arc<dyn AppTokenService>,
     pub superusers: Arc<dyn SuperuserService>,
+    pub robots: Arc<dyn RobotService>,
     pub sessions: Sessions,
     pub page_tokens: SignedTokens,
     pub session_tokens: SignedTokens,
@@ -52,11 +57,24 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Wires the services on one database. `secret` signs page tokens.
+    /// Wires the services on one database. `secret` signs sessions and page tokens, and
+    /// seals stored secrets unless `DATABASE_SECRET_KEY` is configured.
     pub fn new(config: Config, db: Database, secret: &[u8], data_dir: Option<PathBuf>) -> Self {
         let config = Arc::new(config);
         let store = Arc::new(SqlStore::new(db.clone()));
+        let cipher = FieldCipher::derived(
+            config
+                .database_secret_key
+                .as_deref()
+                .map_or(secret, str::as_bytes),
+        );
         AppState {
+            robots: Arc::new(Robots::new(
+                store.clone(),
+                store.clone(),
+                cipher.clone(),
+                &config,
+            )),
             authenticator: Authenticator::new(store.clone(), store.clone(), config.clone()),
             sessions: Sessions::new(store.clone()),
             superusers: Arc::new(SuperUsers::new(store.clone(), config.clone())),

@@ -9,7 +9,9 @@ use quay_core::config::Config;
 use quay_core::scope::Scope;
 use serde_json::Value;
 
-use crate::handlers::{apptoken, discovery, organization, repository, session, superuser, user};
+use crate::handlers::{
+    apptoken, discovery, organization, repository, robot, session, superuser, user,
+};
 use crate::schemas;
 
 /// A query argument as discovery documents it.
@@ -52,6 +54,10 @@ pub const PATH_PARAMS: &[(&str, &str)] = &[
     ("orgname", "The name of the organization"),
     ("username", ""),
     ("token_uuid", "The uuid of the app specific token"),
+    (
+        "robot_shortname",
+        "The short name for the robot, without any user or organization prefix",
+    ),
 ];
 
 /// The sub-resources Quay serves under a repository path. A repository path segment with
@@ -89,6 +95,7 @@ pub const TAGS: &[(&str, &str)] = &[
         "Manage organizations, members and OAuth applications.",
     ),
     ("repository", "List, create and manage repositories."),
+    ("robot", "Manage user and organization robot accounts."),
     ("superuser", "Superuser API."),
     ("user", "Manage the current user."),
 ];
@@ -164,6 +171,43 @@ const SUPERUSER_LIST_QUERY: &[QueryParam] = &[
     QueryParam {
         name: "disabled",
         help: "If false, only enabled users will be returned.",
+        kind: "boolean",
+    },
+];
+
+const USER_ROBOTS_QUERY: &[QueryParam] = &[
+    QueryParam {
+        name: "limit",
+        help: robot::LIMIT_HELP,
+        kind: "integer",
+    },
+    QueryParam {
+        name: "token",
+        help: "If false, the robot's token is not returned.",
+        kind: "boolean",
+    },
+    QueryParam {
+        name: "permissions",
+        help: "Whether to include repositories and teams in which the robots have permission.",
+        kind: "boolean",
+    },
+];
+
+/// As [`USER_ROBOTS_QUERY`], with Quay's spelling of the organization variant.
+const ORG_ROBOTS_QUERY: &[QueryParam] = &[
+    QueryParam {
+        name: "limit",
+        help: robot::LIMIT_HELP,
+        kind: "integer",
+    },
+    QueryParam {
+        name: "token",
+        help: "If false, the robot's token is not returned.",
+        kind: "boolean",
+    },
+    QueryParam {
+        name: "permissions",
+        help: "Whether to include repostories and teams in which the robots have permission.",
         kind: "boolean",
     },
 ];
@@ -348,6 +392,46 @@ pub fn endpoints(config: &Config) -> Vec<Endpoint> {
             || web::delete().to(superuser::delete_install_user))
             .internal()
             .when(|c| c.feature_super_users),
+        ep(M::GET, "/api/v1/user/robots", "getUserRobots", "robot",
+            "List the available robots for the user.", Some(Scope::UserAdmin),
+            || web::get().to(robot::get_user_robots))
+            .query(USER_ROBOTS_QUERY),
+        ep(M::GET, "/api/v1/user/robots/{robot_shortname}/permissions", "getUserRobotPermissions", "robot",
+            "Returns the list of repository permissions for the user's robot.", Some(Scope::UserAdmin),
+            || web::get().to(robot::get_user_robot_permissions)),
+        ep(M::POST, "/api/v1/user/robots/{robot_shortname}/regenerate", "regenerateUserRobotToken", "robot",
+            "Regenerates the token for a user's robot.", Some(Scope::UserAdmin),
+            || web::post().to(robot::regenerate_user_robot_token)),
+        ep(M::GET, "/api/v1/user/robots/{robot_shortname}", "getUserRobot", "robot",
+            "Returns the user's robot with the specified name.", Some(Scope::UserAdmin),
+            || web::get().to(robot::get_user_robot)),
+        ep(M::PUT, "/api/v1/user/robots/{robot_shortname}", "createUserRobot", "robot",
+            "Create a new user robot with the specified name.", Some(Scope::UserAdmin),
+            || web::put().to(robot::create_user_robot))
+            .body("CreateRobot", schemas::create_robot),
+        ep(M::DELETE, "/api/v1/user/robots/{robot_shortname}", "deleteUserRobot", "robot",
+            "Delete an existing robot.", Some(Scope::UserAdmin),
+            || web::delete().to(robot::delete_user_robot)),
+        ep(M::GET, "/api/v1/organization/{orgname}/robots", "getOrgRobots", "robot",
+            "List the organization's robots.", Some(Scope::OrgAdmin),
+            || web::get().to(robot::get_org_robots))
+            .query(ORG_ROBOTS_QUERY),
+        ep(M::GET, "/api/v1/organization/{orgname}/robots/{robot_shortname}/permissions", "getOrgRobotPermissions", "robot",
+            "Returns the list of repository permissions for the org's robot.", Some(Scope::UserAdmin),
+            || web::get().to(robot::get_org_robot_permissions)),
+        ep(M::POST, "/api/v1/organization/{orgname}/robots/{robot_shortname}/regenerate", "regenerateOrgRobotToken", "robot",
+            "Regenerates the token for an organization robot.", Some(Scope::OrgAdmin),
+            || web::post().to(robot::regenerate_org_robot_token)),
+        ep(M::GET, "/api/v1/organization/{orgname}/robots/{robot_shortname}", "getOrgRobot", "robot",
+            "Returns the organization's robot with the specified name.", Some(Scope::OrgAdmin),
+            || web::get().to(robot::get_org_robot)),
+        ep(M::PUT, "/api/v1/organization/{orgname}/robots/{robot_shortname}", "createOrgRobot", "robot",
+            "Create a new robot in the organization.", Some(Scope::OrgAdmin),
+            || web::put().to(robot::create_org_robot))
+            .body("CreateRobot", schemas::create_robot),
+        ep(M::DELETE, "/api/v1/organization/{orgname}/robots/{robot_shortname}", "deleteOrgRobot", "robot",
+            "Delete an existing organization robot.", Some(Scope::OrgAdmin),
+            || web::delete().to(robot::delete_org_robot)),
     ];
     all.into_iter().filter(|e| (e.enabled)(config)).collect()
 }

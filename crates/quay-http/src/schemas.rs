@@ -58,6 +58,10 @@ pub fn user_initialize() -> Value {
     json!({"type": "object", "description": "The first user of an empty installation", "required": ["username", "password"], "properties": {"username": {"type": "string"}, "password": {"type": "string"}, "email": {"type": ["string", "null"]}, "access_token": {"type": "boolean"}}})
 }
 
+pub fn create_robot() -> Value {
+    json!({"type": "object", "description": "Optional data for creating a robot", "properties": {"description": {"type": "string", "description": "Optional text description for the robot", "maxLength": 255}, "unstructured_metadata": {"type": "object", "description": "Optional unstructured metadata for the robot"}}})
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::Value;

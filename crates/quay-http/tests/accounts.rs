@@ -155,28 +155,6 @@ async fn delete_your_own_account() {
 }
 
 /// Signs in through a fresh session; returns (cookie, CSRF token) of the signed-in session.
-async fn signed_in(h: &Harness, username: &str, password: &str) -> (String, String) {
-    let (cookie, csrf) = h.anonymous_session().await;
-    let body = json!({"username": username, "password": password}).to_string();
-    let r = h
-        .call_with(
-            Method::POST,
-            "/api/v1/signin",
-            &[("Cookie", cookie), ("X-CSRF-Token", csrf)],
-            Some(&body),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    let cookie = r.session_cookie();
-    let csrf = r
-        .headers
-        .get("X-Next-CSRF-Token")
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_string();
-    (cookie, csrf)
-}
 
 #[actix_web::test]
 async fn change_your_own_account() {
@@ -242,8 +220,8 @@ async fn change_your_own_account() {
 async fn a_new_password_ends_other_sessions_but_keeps_yours() {
     let h = Harness::new().await;
     h.initialize("admin").await;
-    let (mine, my_csrf) = signed_in(&h, "admin", "password").await;
-    let (other, _) = signed_in(&h, "admin", "password").await;
+    let (mine, my_csrf) = h.signed_in("admin", "password").await;
+    let (other, _) = h.signed_in("admin", "password").await;
     let body = json!({"password": "another-password"}).to_string();
     let r = h
         .call_with(
@@ -263,7 +241,7 @@ async fn a_new_password_ends_other_sessions_but_keeps_yours() {
         .call_with(Method::GET, "/api/v1/user/", &[("Cookie", other)], None)
         .await;
     assert_eq!(them.status, StatusCode::UNAUTHORIZED);
-    signed_in(&h, "admin", "another-password").await;
+    h.signed_in("admin", "another-password").await;
     assert!(h
         .log_kinds(h.namespace_id("admin").await)
         .await

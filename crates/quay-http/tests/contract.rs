@@ -64,6 +64,7 @@ fn shell_words(cmd: &str) -> Vec<String> {
 /// The placeholders and literal tokens the guide's examples use for "your token".
 const EXAMPLE_TOKENS: &[&str] = &[
     "{token}",
+    "<token>",
     "<token_here>",
     "mFCdgS7SAIoMcnTsHCGx23vcNsTgziAa4CmmHlsg",
     "Fava2kV9C92p1eXnMawBZx9vTqVnksvwNm0ckFKZ",
@@ -134,6 +135,11 @@ Fava2kV9C92p1eXnMawBZx9vTqVnksvwNm0ckFKZ" -X POST --data '{
   "username": "quaysuper",
   "email": "quaysuper@example.com"
 }' http://quay-server:8080/api/v1/superuser/users/ | jq"#;
+
+/// Seed guide 1.4.6, "创建机构机器人" (create an organization robot), verbatim; its
+/// `{orgname}` and `{robot shortname}` placeholders are filled in by the test.
+const CREATE_ORG_ROBOT: &str = r#"$ curl -X PUT https://quay.io/api/v1/organization/{orgname}/robots/{robot shortname} \
+-H 'Authorization: Bearer <token>'"#;
 
 async fn replay(h: &Harness, example: &str, token: &str) -> Response {
     let curl = parse_curl(example, token);
@@ -219,6 +225,36 @@ async fn seed_superuser_examples() {
 }
 
 #[actix_web::test]
+async fn seed_create_org_robot() {
+    let h = Harness::new().await;
+    let token = h.initialize("quayadmin").await;
+    let r = h
+        .post(
+            "/api/v1/organization/",
+            Some(&token),
+            json!({"name": "acme", "email": "acme@example.com"}),
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 201);
+    let example = CREATE_ORG_ROBOT
+        .replace("{orgname}", "acme")
+        .replace("{robot shortname}", "deployer");
+    let r = replay(&h, &example, &token).await;
+    assert_eq!(r.status.as_u16(), 201, "{}", r.body);
+    let redactions = insta::dynamic_redaction(|value, _| {
+        let token = value.as_str().unwrap_or_default();
+        assert_eq!(token.len(), 64, "a robot token");
+        "[robot token]"
+    });
+    insta::assert_json_snapshot!("seed_1_4_6_create_org_robot", r.body, {
+        ".created" => "[created]",
+        ".token" => redactions,
+    });
+    let again = replay(&h, &example, &token).await;
+    insta::assert_json_snapshot!("seed_1_4_6_create_org_robot_again", again.body);
+}
+
+#[actix_web::test]
 async fn seed_discovery_document() {
     // Guide 1.3: the API is described at https://<yourquayhost>/api/v1/discovery.
     let h = Harness::new().await;
@@ -256,6 +292,7 @@ fn examples_are_the_seed_guides_text() {
         .filter_map(|e| std::fs::read_to_string(e.ok()?.path()).ok())
         .collect();
     for example in [
+        CREATE_ORG_ROBOT,
         CREATE_PRIVATE_REPOSITORY,
         LIST_SUPERUSER_USERS,
         CREATE_SUPERUSER_USER,

@@ -1,11 +1,13 @@
-//! Users and organizations (one namespace table, as in Quay) and their teams.
+//! Users, organizations and robots (one namespace table, as in Quay) and their teams.
 //!
 //! Public faces: [`UserService`] (the first user, the caller's own account, other users'
 //! public views) and [`OrgService`] (organization lifecycle), implemented by [`Users`] and
-//! [`Organizations`] over a [`NamespaceStore`].
+//! [`Organizations`] over a [`NamespaceStore`]; [`RobotService`] (user and organization
+//! robots), implemented by [`Robots`] over a [`RobotStore`].
 
 mod model;
 mod orgs;
+pub mod robots;
 pub mod superuser;
 mod users;
 
@@ -17,6 +19,7 @@ use quay_logs::NewLogEntry;
 
 pub use model::*;
 pub use orgs::Organizations;
+pub use robots::{RobotOwner, RobotService, RobotStore, Robots};
 pub use superuser::{SuperUsers, SuperuserService};
 pub use users::Users;
 

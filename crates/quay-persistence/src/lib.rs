@@ -19,6 +19,7 @@ pub mod entity;
 mod logs;
 mod orgs;
 mod repos;
+mod robots;
 #[cfg(feature = "testing")]
 pub mod testing;
 
@@ -114,7 +115,7 @@ impl Database {
     }
 
     /// A statement with `?` placeholders, rewritten to `$n` for PostgreSQL.
-    fn stmt(&self, sql: &str, values: Vec<Value>) -> Statement {
+    pub(crate) fn stmt(&self, sql: &str, values: Vec<Value>) -> Statement {
         stmt(self.backend(), sql, values)
     }
 }

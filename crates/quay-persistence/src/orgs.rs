@@ -335,6 +335,7 @@ impl NamespaceStore for SqlStore {
     async fn delete_namespace(&self, id: i64, log: NewLogEntry) -> DomainResult<()> {
         let txn = self.db.begin_write().await?;
         insert_log(&*txn, log).await?;
+        crate::robots::delete_owned_robots(&self.db, &*txn, id).await?;
         // Foreign keys cascade to teams, members, repositories, permissions, stars,
         // applications and tokens.
         let result = namespace::Entity::delete_by_id(id)

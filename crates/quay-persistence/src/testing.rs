@@ -198,6 +198,103 @@ pub async fn seed_token(db: &Database, user_id: i64, scopes: &str, ttl_secs: i64
     minted.token
 }
 
+/// Puts `user_id` (a user or robot) in the organization's team `team`, creating the team
+/// with `role` if it does not exist; returns the team id.
+pub async fn seed_team_member(
+    db: &Database,
+    org_id: i64,
+    team: &str,
+    role: quay_core::role::TeamRole,
+    user_id: i64,
+) -> i64 {
+    use crate::entity::{team as t, team_member};
+    use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, NotSet, QueryFilter, Set};
+    let existing = t::Entity::find()
+        .filter(t::Column::OrganizationId.eq(org_id))
+        .filter(t::Column::Name.eq(team))
+        .one(db.connection())
+        .await
+        .expect("find team");
+    let team_id = match existing {
+        Some(row) => row.id,
+        None => {
+            t::ActiveModel {
+                id: NotSet,
+                organization_id: Set(org_id),
+                name: Set(team.into()),
+                role: Set(role.code()),
+                description: Set(String::new()),
+            }
+            .insert(db.connection())
+            .await
+            .expect("seed team")
+            .id
+        }
+    };
+    team_member::ActiveModel {
+        id: NotSet,
+        user_id: Set(user_id),
+        team_id: Set(team_id),
+    }
+    .insert(db.connection())
+    .await
+    .expect("seed team member");
+    team_id
+}
+
+/// Grants `user_id` (a user or robot) `role` on the repository `namespace/name`.
+pub async fn seed_repo_permission(
+    db: &Database,
+    namespace: &str,
+    name: &str,
+    user_id: i64,
+    role: quay_core::role::Role,
+) {
+    use crate::entity::{namespace as ns, repository, repository_permission};
+    use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, NotSet, QueryFilter, Set};
+    let owner = ns::Entity::find()
+        .filter(ns::Column::Username.eq(namespace))
+        .one(db.connection())
+        .await
+        .expect("find namespace")
+        .expect("namespace exists");
+    let repo = repository::Entity::find()
+        .filter(repository::Column::NamespaceId.eq(owner.id))
+        .filter(repository::Column::Name.eq(name))
+        .one(db.connection())
+        .await
+        .expect("find repository")
+        .expect("repository exists");
+    repository_permission::ActiveModel {
+        id: NotSet,
+        repository_id: Set(repo.id),
+        user_id: Set(Some(user_id)),
+        team_id: Set(None),
+        role: Set(role.code()),
+    }
+    .insert(db.connection())
+    .await
+    .expect("seed permission");
+}
+
+/// The first column of every row `sql` returns, as text (for tests that look at what
+/// is stored, e.g. that a secret is not).
+pub async fn query_texts(db: &Database, sql: &str) -> Vec<String> {
+    use sea_orm::ConnectionTrait;
+    let rows = db
+        .connection()
+        .query_all(db.stmt(sql, vec![]))
+        .await
+        .expect("test query");
+    rows.iter()
+        .map(|row| {
+            row.try_get_by_index::<String>(0)
+                .or_else(|_| row.try_get_by_index::<i64>(0).map(|n| n.to_string()))
+                .expect("a text or integer column")
+        })
+        .collect()
+}
+
 /// `scheme://user@host:port/db?params` with `db` replaced.
 fn with_database_name(url: &str, name: &str) -> String {
     let (base, query) = match url.split_once('?') {

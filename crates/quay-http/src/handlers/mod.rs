@@ -5,6 +5,7 @@ pub mod apptoken;
 pub mod discovery;
 pub mod organization;
 pub mod repository;
+pub mod robot;
 pub mod session;
 pub mod superuser;
 pub mod user;

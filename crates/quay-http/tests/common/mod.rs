@@ -149,6 +149,29 @@ impl Harness {
         )
     }
 
+    /// Signs in with a password: (the `Cookie` header value, the next CSRF token).
+    pub async fn signed_in(&self, username: &str, password: &str) -> (String, String) {
+        let (cookie, csrf) = self.anonymous_session().await;
+        let body = json!({"username": username, "password": password}).to_string();
+        let r = self
+            .call_with(
+                Method::POST,
+                "/api/v1/signin",
+                &[("Cookie", cookie), ("X-CSRF-Token", csrf)],
+                Some(&body),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let csrf = r
+            .headers
+            .get("X-Next-CSRF-Token")
+            .unwrap()
+            .to_str()
+            .unwrap();
+        let csrf = csrf.to_string();
+        (r.session_cookie(), csrf)
+    }
+
     /// The kinds of the namespace's audit log, oldest first.
     pub async fn log_kinds(&self, namespace_id: i64) -> Vec<String> {
         use quay_logs::LogStore;

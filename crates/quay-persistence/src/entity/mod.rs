@@ -1,4 +1,4 @@
-//! SeaORM entities, one per table of the initial migration. Joins and aggregates that
+//! SeaORM entities, one per table. Joins and aggregates that
 //! sit on hot paths are written as SQL in the store modules instead.
 
 pub mod app_specific_token;
@@ -8,5 +8,6 @@ pub mod oauth_access_token;
 pub mod oauth_application;
 pub mod repository;
 pub mod repository_permission;
+pub mod robot_account;
 pub mod team;
 pub mod team_member;
