@@ -127,7 +127,9 @@ impl Authorizer {
             Some(p) => match p.method {
                 AuthMethod::OAuthToken(_) => Ok(()),
                 AuthMethod::Session { login_time } if login_time >= now - timeout_secs => Ok(()),
-                AuthMethod::Session { .. } => Err(DomainError::FreshLoginRequired),
+                AuthMethod::Session { .. } | AuthMethod::Basic => {
+                    Err(DomainError::FreshLoginRequired)
+                }
             },
         }
     }

@@ -9,17 +9,22 @@
 //! - [`apptoken`]: app-specific tokens (`$app` logins): 120 characters, a 60-character
 //!   lookup name and a 60-character secret stored as a SHA-256 digest; shown once.
 //! - [`session`]: password sign-in for browser sessions, with Quay's backoff.
+//! - [`credentials`]: registry basic-auth logins (`$app`, `$oauthtoken`, robot
+//!   `owner+name`, password), audited as `login_success`/`login_failure`.
+//! - [`cipher`]: AES-256-GCM sealing of secrets the server must read back (robot tokens).
 //! - [`authz`]: the Authorizer: principal + scopes + granted role → allow, 401 or 403, in
 //!   Quay's order.
 
 pub mod apptoken;
 pub mod authz;
 pub mod cipher;
+pub mod credentials;
 pub mod oauth;
 pub mod secret;
 pub mod session;
 
 pub use apptoken::{AppTokenService, AppTokenStore, AppTokens};
 pub use authz::{Authorizer, NamespaceGrant};
+pub use credentials::{CredentialValidator, RegistryCredentialStore};
 pub use oauth::{Authenticator, OAuthTokenRecord, OAuthTokenStore};
 pub use session::{CredentialStore, Sessions, SignIn};

@@ -234,7 +234,7 @@ mod tests {
             _: Option<i64>,
             _: bool,
             _: DateTime<Utc>,
-            _: quay_logs::NewLogEntry,
+            _: Option<quay_logs::NewLogEntry>,
         ) -> DomainResult<()> {
             Ok(())
         }

@@ -43,7 +43,7 @@ pub trait CredentialStore: Send + Sync {
         user_id: Option<i64>,
         success: bool,
         at: DateTime<Utc>,
-        log: NewLogEntry,
+        log: Option<NewLogEntry>,
     ) -> DomainResult<()>;
 
     /// Gives the user a new uuid, ending all their sessions, and writes `log`.
@@ -56,6 +56,8 @@ pub enum SignIn {
     /// Signed in: the session names `uuid`.
     Success {
         user_id: i64,
+        /// The account's name (the sign-in may have used the e-mail address).
+        username: String,
         uuid: String,
     },
     InvalidCredentials,
@@ -101,12 +103,29 @@ impl Sessions {
             .map_err(DomainError::internal)
     }
 
-    /// Checks a username (or e-mail) and password, with backoff and audit logs.
+    /// Checks a username (or e-mail) and password for `/api/v1/signin`, with backoff and
+    /// audit logs.
     pub async fn sign_in(
         &self,
         caller: &Caller,
         username: &str,
         password: &str,
+    ) -> DomainResult<SignIn> {
+        self.check_password(caller, username, password, "quayauth", true)
+            .await
+    }
+
+    /// The password check behind every password login: backoff after failures, a
+    /// `login_failure` entry (metadata `type` = `audit_type`) for each failure, and a
+    /// `login_success` entry when `log_success`. A success writes nothing else unless
+    /// earlier failures must be reset, so registry logins do not queue on the writer.
+    pub async fn check_password(
+        &self,
+        caller: &Caller,
+        username: &str,
+        password: &str,
+        audit_type: &str,
+        log_success: bool,
     ) -> DomainResult<SignIn> {
         let now = Utc::now();
         let record = self
@@ -115,8 +134,8 @@ impl Sessions {
             .await?
             .filter(|r| r.can_login);
         let Some(record) = record else {
-            let log = failure_log(caller, None, username);
-            self.store.record_login(None, false, now, log).await?;
+            let log = failure_log(caller, None, username, audit_type);
+            self.store.record_login(None, false, now, Some(log)).await?;
             return Ok(SignIn::InvalidCredentials);
         };
         if let Some(secs) = backoff_remaining(
@@ -130,29 +149,32 @@ impl Sessions {
         }
         if !Self::password_matches(&record, password).await? {
             // Stamped after the (slow) check, so the backoff runs from the failure.
-            let log = failure_log(caller, Some(record.id), username);
+            let log = failure_log(caller, Some(record.id), username, audit_type);
             self.store
-                .record_login(Some(record.id), false, Utc::now(), log)
+                .record_login(Some(record.id), false, Utc::now(), Some(log))
                 .await?;
             return Ok(SignIn::InvalidCredentials);
         }
         if !record.verified {
             return Ok(SignIn::NeedsVerification);
         }
-        let log = NewLogEntry {
+        let log = log_success.then(|| NewLogEntry {
             performer_id: Some(record.id),
             ..NewLogEntry::new(
                 LogKind::LoginSuccess,
                 caller,
                 Some(record.id),
-                json!({"type": "quayauth", "kind": "password"}),
+                json!({"type": audit_type, "kind": "user"}),
             )
-        };
-        self.store
-            .record_login(Some(record.id), true, now, log)
-            .await?;
+        });
+        if log.is_some() || record.invalid_login_attempts > 0 {
+            self.store
+                .record_login(Some(record.id), true, now, log)
+                .await?;
+        }
         Ok(SignIn::Success {
             user_id: record.id,
+            username: record.username,
             uuid: record.uuid,
         })
     }
@@ -185,14 +207,22 @@ impl Sessions {
     }
 }
 
-fn failure_log(caller: &Caller, user_id: Option<i64>, username: &str) -> NewLogEntry {
+fn failure_log(
+    caller: &Caller,
+    user_id: Option<i64>,
+    username: &str,
+    audit_type: &str,
+) -> NewLogEntry {
     NewLogEntry::new(
         LogKind::LoginFailure,
         caller,
         user_id,
-        json!({"type": "quayauth", "kind": "password", "username": username, "message": "Invalid Username or Password"}),
+        json!({"type": audit_type, "kind": "user", "username": username, "message": INVALID_CREDENTIALS}),
     )
 }
+
+/// Quay's answer to a wrong username or password.
+pub const INVALID_CREDENTIALS: &str = "Invalid Username or Password";
 
 #[cfg(test)]
 mod tests {

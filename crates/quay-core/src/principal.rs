@@ -9,6 +9,9 @@ pub enum AuthMethod {
     OAuthToken(i64),
     /// A signed-in browser session, signed in (or re-verified) at `login_time` (unix s).
     Session { login_time: i64 },
+    /// Registry basic-auth credentials (password, app-specific, OAuth or robot token);
+    /// never fresh enough for `@require_fresh_login`.
+    Basic,
 }
 
 /// An authenticated user. Anonymous callers are `Option<Principal>::None`.

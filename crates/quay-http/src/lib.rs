@@ -23,7 +23,7 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::web::{self, Data};
 use actix_web::{App, HttpResponse};
 use quay_auth::cipher::FieldCipher;
-use quay_auth::{AppTokenService, AppTokens, Authenticator, Sessions};
+use quay_auth::{AppTokenService, AppTokens, Authenticator, CredentialValidator, Sessions};
 use quay_core::config::Config;
 use quay_core::signed::{SignedTokens, PAGE_TOKEN_TTL_SECS};
 use quay_orgs::{
@@ -49,6 +49,8 @@ pub struct AppState {
     pub superusers: Arc<dyn SuperuserService>,
     pub robots: Arc<dyn RobotService>,
     pub sessions: Sessions,
+    /// Registry basic-auth logins (used by `/v2/auth`).
+    pub credentials: CredentialValidator,
     pub page_tokens: SignedTokens,
     pub session_tokens: SignedTokens,
     pub db: Database,
@@ -68,14 +70,22 @@ impl AppState {
                 .as_deref()
                 .map_or(secret, str::as_bytes),
         );
+        let authenticator = Authenticator::new(store.clone(), store.clone(), config.clone());
         AppState {
+            credentials: CredentialValidator::new(
+                store.clone(),
+                Sessions::new(store.clone()),
+                authenticator.clone(),
+                cipher.clone(),
+                config.clone(),
+            ),
             robots: Arc::new(Robots::new(
                 store.clone(),
                 store.clone(),
                 cipher.clone(),
                 &config,
             )),
-            authenticator: Authenticator::new(store.clone(), store.clone(), config.clone()),
+            authenticator,
             sessions: Sessions::new(store.clone()),
             superusers: Arc::new(SuperUsers::new(store.clone(), config.clone())),
             repos: Arc::new(Repositories::new(store.clone(), config.clone())),

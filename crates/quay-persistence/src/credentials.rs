@@ -1,13 +1,15 @@
-//! `CredentialStore`: sign-in lookups, failure counting, session invalidation.
+//! `CredentialStore` (sign-in lookups, failure counting, session invalidation) and
+//! `RegistryCredentialStore` (app-token and robot logins).
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use quay_auth::credentials::{AppTokenLogin, RobotLogin};
 use quay_auth::session::LoginRecord;
-use quay_auth::CredentialStore;
+use quay_auth::{CredentialStore, RegistryCredentialStore};
 use quay_core::DomainResult;
 use quay_logs::NewLogEntry;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter};
 
 use crate::entity::namespace;
 use crate::logs::insert_log;
@@ -58,7 +60,7 @@ impl CredentialStore for SqlStore {
         user_id: Option<i64>,
         success: bool,
         at: DateTime<Utc>,
-        log: NewLogEntry,
+        log: Option<NewLogEntry>,
     ) -> DomainResult<()> {
         let txn = self.db.begin_write().await?;
         if let Some(id) = user_id {
@@ -80,7 +82,9 @@ impl CredentialStore for SqlStore {
             };
             update.exec(&*txn).await.map_err(db_err)?;
         }
-        insert_log(&*txn, log).await?;
+        if let Some(log) = log {
+            insert_log(&*txn, log).await?;
+        }
         txn.commit().await
     }
 
@@ -96,6 +100,128 @@ impl CredentialStore for SqlStore {
             .await
             .map_err(db_err)?;
         insert_log(&*txn, log).await?;
+        txn.commit().await
+    }
+}
+
+#[async_trait]
+impl RegistryCredentialStore for SqlStore {
+    async fn find_app_token_login(&self, token_name: &str) -> DomainResult<Option<AppTokenLogin>> {
+        #[derive(FromQueryResult)]
+        struct Row {
+            id: i64,
+            title: String,
+            token_secret_digest: String,
+            expiration: Option<DateTime<Utc>>,
+            user_id: i64,
+            username: String,
+            enabled: bool,
+        }
+        let stmt = self.db.stmt(
+            "SELECT t.id, t.title, t.token_secret_digest, t.expiration, t.user_id, \
+             n.username, n.enabled FROM app_specific_token t \
+             JOIN namespace n ON n.id = t.user_id WHERE t.token_name = ?",
+            vec![token_name.into()],
+        );
+        let Some(row) = self.db.conn.query_one(stmt).await.map_err(db_err)? else {
+            return Ok(None);
+        };
+        let r = Row::from_query_result(&row, "").map_err(db_err)?;
+        Ok(Some(AppTokenLogin {
+            id: r.id,
+            title: r.title,
+            secret_digest: r.token_secret_digest,
+            expiration: r.expiration,
+            user_id: r.user_id,
+            username: r.username,
+            user_enabled: r.enabled,
+        }))
+    }
+
+    async fn find_robot_login(&self, name: &str) -> DomainResult<Option<RobotLogin>> {
+        #[derive(FromQueryResult)]
+        struct Row {
+            id: i64,
+            username: String,
+            token_sealed: String,
+            owner_id: i64,
+            owner_enabled: bool,
+        }
+        let stmt = self.db.stmt(
+            "SELECT n.id, n.username, r.token_sealed, r.owner_id, o.enabled AS owner_enabled \
+             FROM namespace n JOIN robot_account r ON r.robot_id = n.id \
+             JOIN namespace o ON o.id = r.owner_id WHERE n.username = ? AND n.robot = ?",
+            vec![name.into(), true.into()],
+        );
+        let Some(row) = self.db.conn.query_one(stmt).await.map_err(db_err)? else {
+            return Ok(None);
+        };
+        let r = Row::from_query_result(&row, "").map_err(db_err)?;
+        Ok(Some(RobotLogin {
+            id: r.id,
+            name: r.username,
+            token_sealed: r.token_sealed,
+            owner_id: r.owner_id,
+            owner_enabled: r.owner_enabled,
+        }))
+    }
+
+    async fn touch_app_token(
+        &self,
+        id: i64,
+        at: DateTime<Utc>,
+        stale_before: DateTime<Utc>,
+    ) -> DomainResult<()> {
+        self.touch("app_specific_token", id, at, stale_before).await
+    }
+
+    async fn touch_robot(
+        &self,
+        id: i64,
+        at: DateTime<Utc>,
+        stale_before: DateTime<Utc>,
+    ) -> DomainResult<()> {
+        self.touch("namespace", id, at, stale_before).await
+    }
+
+    async fn write_log(&self, log: NewLogEntry) -> DomainResult<()> {
+        let txn = self.db.begin_write().await?;
+        insert_log(&*txn, log).await?;
+        txn.commit().await
+    }
+}
+
+impl SqlStore {
+    /// Refreshes `last_accessed` of a row of `table` when it is older than `stale_before`
+    /// (the common case, a recent login, reads instead of writing).
+    async fn touch(
+        &self,
+        table: &'static str,
+        id: i64,
+        at: DateTime<Utc>,
+        stale_before: DateTime<Utc>,
+    ) -> DomainResult<()> {
+        #[derive(FromQueryResult)]
+        struct Row {
+            last_accessed: Option<DateTime<Utc>>,
+        }
+        let read = self.db.stmt(
+            &format!("SELECT last_accessed FROM {table} WHERE id = ?"),
+            vec![id.into()],
+        );
+        if let Some(row) = self.db.conn.query_one(read).await.map_err(db_err)? {
+            let r = Row::from_query_result(&row, "").map_err(db_err)?;
+            if r.last_accessed.is_some_and(|t| t >= stale_before) {
+                return Ok(());
+            }
+        }
+        let txn = self.db.begin_write().await?;
+        txn.execute(self.db.stmt(
+            &format!("UPDATE {table} SET last_accessed = ? WHERE id = ?"),
+            vec![at.into(), id.into()],
+        ))
+        .await
+        .map_err(db_err)?;
         txn.commit().await
     }
 }
