@@ -10,6 +10,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261123_000001_initial;
 mod m20261123_000002_app_specific_token;
 mod m20261124_000003_robot_account;
+mod m20261124_000004_oauth_authorization_code;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_initial::Migration),
             Box::new(m20261123_000002_app_specific_token::Migration),
             Box::new(m20261124_000003_robot_account::Migration),
+            Box::new(m20261124_000004_oauth_authorization_code::Migration),
         ]
     }
 }

@@ -11,6 +11,8 @@
 //! - [`session`]: password sign-in for browser sessions, with Quay's backoff.
 //! - [`credentials`]: registry basic-auth logins (`$app`, `$oauthtoken`, robot
 //!   `owner+name`, password), audited as `login_success`/`login_failure`.
+//! - [`oauthflow`]: the OAuth 2 provider (implicit and authorization-code grants) and
+//!   the user's list of granted tokens.
 //! - [`cipher`]: AES-256-GCM sealing of secrets the server must read back (robot tokens).
 //! - [`authz`]: the Authorizer: principal + scopes + granted role → allow, 401 or 403, in
 //!   Quay's order.
@@ -20,6 +22,7 @@ pub mod authz;
 pub mod cipher;
 pub mod credentials;
 pub mod oauth;
+pub mod oauthflow;
 pub mod secret;
 pub mod session;
 
@@ -27,4 +30,5 @@ pub use apptoken::{AppTokenService, AppTokenStore, AppTokens};
 pub use authz::{Authorizer, NamespaceGrant};
 pub use credentials::{CredentialValidator, RegistryCredentialStore};
 pub use oauth::{Authenticator, OAuthTokenRecord, OAuthTokenStore};
+pub use oauthflow::{OAuthProvider, OAuthProviderStore};
 pub use session::{CredentialStore, Sessions, SignIn};

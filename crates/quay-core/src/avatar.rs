@@ -23,6 +23,8 @@ pub enum AvatarKind {
     Robot,
     Org,
     Team,
+    /// An OAuth application.
+    App,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -83,6 +83,26 @@ impl Scope {
         }
     }
 
+    /// Whether Quay warns about granting the scope (it hands over the account).
+    pub fn dangerous(self) -> bool {
+        matches!(
+            self,
+            Scope::UserAdmin | Scope::OrgAdmin | Scope::SuperUser | Scope::DirectLogin
+        )
+    }
+
+    /// Quay's Font Awesome icon for the scope.
+    pub fn icon(self) -> &'static str {
+        match self {
+            Scope::RepoRead | Scope::RepoWrite | Scope::RepoAdmin => "fa-hdd-o",
+            Scope::RepoCreate => "fa-plus",
+            Scope::UserRead => "fa-user",
+            Scope::UserAdmin | Scope::OrgAdmin => "fa-gear",
+            Scope::SuperUser => "fa-street-view",
+            Scope::DirectLogin => "fa-exclamation-triangle",
+        }
+    }
+
     fn bit(self) -> u16 {
         1 << (self as u16)
     }

@@ -24,11 +24,12 @@ use actix_web::web::{self, Data};
 use actix_web::{App, HttpResponse};
 use quay_auth::cipher::FieldCipher;
 use quay_auth::{AppTokenService, AppTokens, Authenticator, CredentialValidator, Sessions};
+use quay_auth::{Authorizer, OAuthProvider};
 use quay_core::config::Config;
 use quay_core::signed::{SignedTokens, PAGE_TOKEN_TTL_SECS};
 use quay_orgs::{
-    OrgService, Organizations, RobotService, Robots, SuperUsers, SuperuserService, UserService,
-    Users,
+    ApplicationService, Applications, OrgService, Organizations, RobotService, Robots, SuperUsers,
+    SuperuserService, UserService, Users,
 };
 use quay_persistence::{Database, SqlStore};
 use quay_repos::{RepoService, Repositories};
@@ -48,6 +49,9 @@ pub struct AppState {
     pub app_tokens: Arc<dyn AppTokenService>,
     pub superusers: Arc<dyn SuperuserService>,
     pub robots: Arc<dyn RobotService>,
+    pub applications: Arc<dyn ApplicationService>,
+    /// The OAuth 2 provider and the user's granted tokens.
+    pub oauth: OAuthProvider,
     pub sessions: Sessions,
     /// Registry basic-auth logins (used by `/v2/auth`).
     pub credentials: CredentialValidator,
@@ -72,6 +76,19 @@ impl AppState {
         );
         let authenticator = Authenticator::new(store.clone(), store.clone(), config.clone());
         AppState {
+            oauth: OAuthProvider::new(
+                store.clone(),
+                cipher.clone(),
+                authenticator.clone(),
+                Authorizer::new(&config),
+                config.base_url(),
+            ),
+            applications: Arc::new(Applications::new(
+                store.clone(),
+                store.clone(),
+                cipher.clone(),
+                &config,
+            )),
             credentials: CredentialValidator::new(
                 store.clone(),
                 Sessions::new(store.clone()),
@@ -163,6 +180,20 @@ pub fn app(
             }
         })
         .route("/csrf_token", web::get().to(handlers::session::csrf_token))
+        .route(
+            "/oauth/authorize",
+            web::get().to(handlers::oauth::authorize),
+        )
+        .route(
+            "/oauth/authorizeapp",
+            web::post().to(handlers::oauth::authorize_app),
+        )
+        .route("/oauth/denyapp", web::post().to(handlers::oauth::deny_app))
+        .route(
+            "/oauth/access_token",
+            web::post().to(handlers::oauth::access_token),
+        )
+        .route("/oauth/localapp", web::get().to(handlers::oauth::local_app))
         .route("/health", web::get().to(handlers::web::instance))
         .route("/health/instance", web::get().to(handlers::web::instance))
         .route("/health/endtoend", web::get().to(handlers::web::endtoend))

@@ -10,7 +10,7 @@ use quay_core::scope::Scope;
 use serde_json::Value;
 
 use crate::handlers::{
-    apptoken, discovery, organization, repository, robot, session, superuser, user,
+    application, apptoken, discovery, organization, repository, robot, session, superuser, user,
 };
 use crate::schemas;
 
@@ -54,6 +54,8 @@ pub const PATH_PARAMS: &[(&str, &str)] = &[
     ("orgname", "The name of the organization"),
     ("username", ""),
     ("token_uuid", "The uuid of the app specific token"),
+    ("client_id", "The OAuth client ID"),
+    ("access_token_uuid", "The uuid of the access token"),
     (
         "robot_shortname",
         "The short name for the robot, without any user or organization prefix",
@@ -432,6 +434,43 @@ pub fn endpoints(config: &Config) -> Vec<Endpoint> {
         ep(M::DELETE, "/api/v1/organization/{orgname}/robots/{robot_shortname}", "deleteOrgRobot", "robot",
             "Delete an existing organization robot.", Some(Scope::OrgAdmin),
             || web::delete().to(robot::delete_org_robot)),
+        ep(M::POST, "/api/v1/organization/{orgname}/applications/{client_id}/resetclientsecret",
+            "resetOrganizationApplicationClientSecret", "organization",
+            "Resets the client secret of the application.", None,
+            || web::post().to(application::reset_client_secret))
+            .internal(),
+        ep(M::GET, "/api/v1/organization/{orgname}/applications/{client_id}", "getOrganizationApplication", "organization",
+            "Retrieves the application with the specified client_id under the specified organization.",
+            Some(Scope::OrgAdmin), || web::get().to(application::get_application)),
+        ep(M::PUT, "/api/v1/organization/{orgname}/applications/{client_id}", "updateOrganizationApplication", "organization",
+            "Updates an application under this organization.", Some(Scope::OrgAdmin),
+            || web::put().to(application::update_application))
+            .body("UpdateApp", schemas::update_app),
+        ep(M::DELETE, "/api/v1/organization/{orgname}/applications/{client_id}", "deleteOrganizationApplication", "organization",
+            "Deletes the application under this organization.", Some(Scope::OrgAdmin),
+            || web::delete().to(application::delete_application)),
+        ep(M::GET, "/api/v1/organization/{orgname}/applications", "getOrganizationApplications", "organization",
+            "List the applications for the specified organization.", Some(Scope::OrgAdmin),
+            || web::get().to(application::list_applications)),
+        ep(M::POST, "/api/v1/organization/{orgname}/applications", "createOrganizationApplication", "organization",
+            "Creates a new application under this organization.", Some(Scope::OrgAdmin),
+            || web::post().to(application::create_application))
+            .body("NewApp", schemas::new_app),
+        ep(M::GET, "/api/v1/app/{client_id}", "getApplicationInformation", "organization",
+            "Get information on the specified application.", None,
+            || web::get().to(application::get_application_information)),
+        ep(M::GET, "/api/v1/user/authorizations", "listUserAuthorizations", "user",
+            "", Some(Scope::UserAdmin),
+            || web::get().to(application::list_user_authorizations))
+            .internal(),
+        ep(M::GET, "/api/v1/user/authorizations/{access_token_uuid}", "getUserAuthorization", "user",
+            "", Some(Scope::UserAdmin),
+            || web::get().to(application::get_user_authorization))
+            .internal(),
+        ep(M::DELETE, "/api/v1/user/authorizations/{access_token_uuid}", "deleteUserAuthorization", "user",
+            "", Some(Scope::UserAdmin),
+            || web::delete().to(application::delete_user_authorization))
+            .internal(),
     ];
     all.into_iter().filter(|e| (e.enabled)(config)).collect()
 }

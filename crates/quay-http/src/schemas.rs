@@ -62,6 +62,14 @@ pub fn create_robot() -> Value {
     json!({"type": "object", "description": "Optional data for creating a robot", "properties": {"description": {"type": "string", "description": "Optional text description for the robot", "maxLength": 255}, "unstructured_metadata": {"type": "object", "description": "Optional unstructured metadata for the robot"}}})
 }
 
+pub fn new_app() -> Value {
+    json!({"type": "object", "description": "Description of a new organization application.", "required": ["name"], "properties": {"name": {"type": "string", "description": "The name of the application"}, "redirect_uri": {"type": "string", "description": "The URI for the application's OAuth redirect"}, "application_uri": {"type": "string", "description": "The URI for the application's homepage"}, "description": {"type": "string", "description": "The human-readable description for the application"}, "avatar_email": {"type": "string", "description": "The e-mail address of the avatar to use for the application"}}})
+}
+
+pub fn update_app() -> Value {
+    json!({"type": "object", "description": "Description of an updated application.", "required": ["name", "redirect_uri", "application_uri"], "properties": {"name": {"type": "string", "description": "The name of the application"}, "redirect_uri": {"type": "string", "description": "The URI for the application's OAuth redirect"}, "application_uri": {"type": "string", "description": "The URI for the application's homepage"}, "description": {"type": "string", "description": "The human-readable description for the application"}, "avatar_email": {"type": "string", "description": "The e-mail address of the avatar to use for the application"}}})
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::Value;

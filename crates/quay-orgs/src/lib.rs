@@ -3,8 +3,10 @@
 //! Public faces: [`UserService`] (the first user, the caller's own account, other users'
 //! public views) and [`OrgService`] (organization lifecycle), implemented by [`Users`] and
 //! [`Organizations`] over a [`NamespaceStore`]; [`RobotService`] (user and organization
-//! robots), implemented by [`Robots`] over a [`RobotStore`].
+//! robots), implemented by [`Robots`] over a [`RobotStore`]; [`ApplicationService`]
+//! (organizations' OAuth applications) by [`Applications`] over an [`ApplicationStore`].
 
+pub mod applications;
 mod model;
 mod orgs;
 pub mod robots;
@@ -17,6 +19,7 @@ use quay_core::role::TeamRole;
 use quay_core::{Caller, DomainResult};
 use quay_logs::NewLogEntry;
 
+pub use applications::{ApplicationService, ApplicationStore, Applications};
 pub use model::*;
 pub use orgs::Organizations;
 pub use robots::{RobotOwner, RobotService, RobotStore, Robots};

@@ -14,6 +14,23 @@ use serde_json::json;
 use crate::users::check_email;
 use crate::*;
 
+/// The organization `name`, if the caller administers it; permission before existence
+/// (an outsider asking about a missing organization is refused like for an existing one).
+pub(crate) async fn administered_org(
+    store: &dyn NamespaceStore,
+    authz: &Authorizer,
+    caller: &Caller,
+    name: &str,
+) -> DomainResult<Namespace> {
+    let org = store.find_namespace(name).await?.filter(|n| n.organization);
+    let grant = match (&org, caller.user_id()) {
+        (Some(org), Some(uid)) => store.namespace_grant(org.id, uid).await?,
+        _ => NamespaceGrant::None,
+    };
+    authz.require_org_admin(caller, grant)?;
+    org.ok_or(DomainError::NotFound)
+}
+
 pub struct Organizations {
     store: Arc<dyn NamespaceStore>,
     config: Arc<Config>,
@@ -45,15 +62,8 @@ impl Organizations {
         }
     }
 
-    /// The organization, if the caller administers it; permission before existence.
     async fn administered(&self, caller: &Caller, name: &str) -> DomainResult<Namespace> {
-        let org = self.find_org(name).await?;
-        let grant = match &org {
-            Some(org) => self.grant(caller, org).await?,
-            None => NamespaceGrant::None,
-        };
-        self.authz.require_org_admin(caller, grant)?;
-        org.ok_or(DomainError::NotFound)
+        administered_org(&*self.store, &self.authz, caller, name).await
     }
 
     async fn details(&self, caller: &Caller, org: Namespace) -> DomainResult<OrganizationDetails> {

@@ -1,8 +1,10 @@
 //! Request handlers, one module per Quay API module. Each reads like the API docs:
 //! parse the request, call the service (which authorizes), render the view.
 
+pub mod application;
 pub mod apptoken;
 pub mod discovery;
+pub mod oauth;
 pub mod organization;
 pub mod repository;
 pub mod robot;
