@@ -72,6 +72,9 @@ pub struct Config {
     pub feature_superusers_full_access: bool,
     #[serde(rename = "FEATURE_SUPERUSERS_ORG_CREATION_ONLY")]
     pub feature_superusers_org_creation_only: bool,
+    /// Users may change their username (`PUT /api/v1/user/`).
+    #[serde(rename = "FEATURE_USER_RENAME")]
+    pub feature_user_rename: bool,
     #[serde(rename = "FEATURE_MAILING")]
     pub feature_mailing: bool,
     #[serde(rename = "FEATURE_CHANGE_TAG_EXPIRATION")]
@@ -129,6 +132,7 @@ impl Default for Config {
             feature_super_users: true,
             feature_superusers_full_access: false,
             feature_superusers_org_creation_only: false,
+            feature_user_rename: false,
             // Quay defaults to true, which makes an e-mail address mandatory for users and
             // organizations; with no mail server configured that only gets in the way.
             feature_mailing: false,
@@ -182,6 +186,7 @@ const KNOWN_KEYS: &[&str] = &[
     "FEATURE_SUPER_USERS",
     "FEATURE_SUPERUSERS_FULL_ACCESS",
     "FEATURE_SUPERUSERS_ORG_CREATION_ONLY",
+    "FEATURE_USER_RENAME",
     "FEATURE_MAILING",
     "FEATURE_CHANGE_TAG_EXPIRATION",
     "FEATURE_APP_SPECIFIC_TOKENS",

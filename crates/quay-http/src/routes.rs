@@ -55,6 +55,11 @@ pub const PATH_PARAMS: &[(&str, &str)] = &[
     ("username", ""),
     ("token_uuid", "The uuid of the app specific token"),
     ("client_id", "The OAuth client ID"),
+    ("name", "The name of the organizaton being managed"),
+    (
+        "namespace",
+        "The namespace of the user or organization being managed",
+    ),
     ("access_token_uuid", "The uuid of the access token"),
     (
         "robot_shortname",
@@ -211,6 +216,19 @@ const ORG_ROBOTS_QUERY: &[QueryParam] = &[
         name: "permissions",
         help: "Whether to include repostories and teams in which the robots have permission.",
         kind: "boolean",
+    },
+];
+
+const SUPERUSER_ORG_LIST_QUERY: &[QueryParam] = &[
+    QueryParam {
+        name: "next_page",
+        help: "The page token for the next page",
+        kind: "string",
+    },
+    QueryParam {
+        name: "limit",
+        help: "Limit to the number of results to return per page. Max 100.",
+        kind: "integer",
     },
 ];
 
@@ -471,6 +489,26 @@ pub fn endpoints(config: &Config) -> Vec<Endpoint> {
             "", Some(Scope::UserAdmin),
             || web::delete().to(application::delete_user_authorization))
             .internal(),
+        ep(M::GET, "/api/v1/superuser/organizations/", "listAllOrganizations", "superuser",
+            "Returns a list of all organizations in the system.", Some(Scope::SuperUser),
+            || web::get().to(superuser::list_all_organizations))
+            .query(SUPERUSER_ORG_LIST_QUERY)
+            .internal()
+            .when(|c| c.feature_super_users),
+        ep(M::PUT, "/api/v1/superuser/organizations/{name}", "changeOrganization", "superuser",
+            "Updates information about the specified user.", Some(Scope::SuperUser),
+            || web::put().to(superuser::change_organization))
+            .body("UpdateOrg", schemas::superuser_update_org)
+            .when(|c| c.feature_super_users),
+        ep(M::DELETE, "/api/v1/superuser/organizations/{name}", "deleteOrganization", "superuser",
+            "Deletes the specified organization.", Some(Scope::SuperUser),
+            || web::delete().to(superuser::delete_organization))
+            .when(|c| c.feature_super_users),
+        ep(M::POST, "/api/v1/superuser/takeownership/{namespace}", "takeOwnership", "superuser",
+            "Takes ownership of the specified organization or user.", Some(Scope::SuperUser),
+            || web::post().to(superuser::take_ownership))
+            .internal()
+            .when(|c| c.feature_super_users),
     ];
     all.into_iter().filter(|e| (e.enabled)(config)).collect()
 }

@@ -70,6 +70,11 @@ pub fn update_app() -> Value {
     json!({"type": "object", "description": "Description of an updated application.", "required": ["name", "redirect_uri", "application_uri"], "properties": {"name": {"type": "string", "description": "The name of the application"}, "redirect_uri": {"type": "string", "description": "The URI for the application's OAuth redirect"}, "application_uri": {"type": "string", "description": "The URI for the application's homepage"}, "description": {"type": "string", "description": "The human-readable description for the application"}, "avatar_email": {"type": "string", "description": "The e-mail address of the avatar to use for the application"}}})
 }
 
+/// `UpdateOrg` of the superuser panel (a rename), not the organization endpoint's.
+pub fn superuser_update_org() -> Value {
+    json!({"id": "UpdateOrg", "type": "object", "description": "Description of updates for an organization", "properties": {"name": {"type": "string", "description": "The new name for the organization"}}})
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::Value;

@@ -259,3 +259,316 @@ async fn unregistered_without_the_feature() {
         StatusCode::NOT_FOUND
     );
 }
+
+/// `admin` (superuser), organization `acme` (with robot `acme+bot`) owned by `owner`.
+async fn with_organization(config: Config) -> (Harness, String, String) {
+    let h = Harness::with_config(config).await;
+    let admin = h.initialize("admin").await;
+    let (_, owner) = h.user("owner", ALL_SCOPES).await;
+    let r = h
+        .post(
+            "/api/v1/organization/",
+            Some(&owner),
+            json!({"name": "acme", "email": "acme@example.com"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let r = h
+        .put(
+            "/api/v1/organization/acme/robots/bot",
+            Some(&owner),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    (h, admin, owner)
+}
+
+#[actix_web::test]
+async fn organizations_listed_renamed_and_deleted() {
+    let (h, admin, owner) = with_organization(config()).await;
+    let list = h
+        .get("/api/v1/superuser/organizations/", Some(&admin))
+        .await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.body);
+    assert_eq!(list.body["organizations"][0]["name"], "acme");
+    assert_eq!(list.body["organizations"][0]["email"], "acme@example.com");
+    assert_eq!(list.body["organizations"][0]["avatar"]["kind"], "user");
+    assert!(list.body.get("next_page").is_none());
+    assert_error(
+        &h.get("/api/v1/superuser/organizations/?limit=101", Some(&admin))
+            .await,
+        400,
+        "invalid_request",
+        "Page limit cannot be above 100",
+    );
+    for token in [None, Some(owner.as_str())] {
+        let r = h.get("/api/v1/superuser/organizations/", token).await;
+        assert_eq!(r.status.as_u16(), if token.is_some() { 403 } else { 401 });
+    }
+
+    // A rename takes the robots along.
+    let r = h
+        .put(
+            "/api/v1/superuser/organizations/acme",
+            Some(&admin),
+            json!({"name": "acme-corp"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["name"], "acme-corp");
+    let robots = h
+        .get("/api/v1/organization/acme-corp/robots", Some(&owner))
+        .await;
+    assert_eq!(robots.body["robots"][0]["name"], "acme-corp+bot");
+    assert_error(
+        &h.put(
+            "/api/v1/superuser/organizations/acme-corp",
+            Some(&admin),
+            json!({"name": "owner"}),
+        )
+        .await,
+        400,
+        "invalid_request",
+        "A user or organization with this name already exists",
+    );
+    assert_error(
+        &h.put(
+            "/api/v1/superuser/organizations/nosuch",
+            Some(&admin),
+            json!({"name": "x1"}),
+        )
+        .await,
+        400,
+        "invalid_request",
+        "Organization does not exist: nosuch",
+    );
+    let org_id = h.namespace_id("acme-corp").await;
+    assert!(h
+        .log_kinds(org_id)
+        .await
+        .contains(&"org_change_name".into()));
+
+    assert_eq!(
+        h.delete("/api/v1/superuser/organizations/acme-corp", Some(&owner))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        h.delete("/api/v1/superuser/organizations/acme-corp", Some(&admin))
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    let list = h
+        .get("/api/v1/superuser/organizations/", Some(&admin))
+        .await;
+    assert_eq!(list.body["organizations"], json!([]));
+}
+
+#[actix_web::test]
+async fn taking_ownership_of_an_organization_and_of_a_user() {
+    let (h, admin, owner) = with_organization(config()).await;
+    let r = h
+        .post(
+            "/api/v1/superuser/takeownership/acme",
+            Some(&admin),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body, json!({"namespace": "acme"}));
+    let org = h.get("/api/v1/organization/acme", Some(&admin)).await;
+    assert_eq!(org.body["is_admin"], true);
+
+    // A user becomes an organization the superuser administers; its credentials end.
+    let r = h
+        .post(
+            "/api/v1/superuser/takeownership/owner",
+            Some(&admin),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let org = h.get("/api/v1/organization/owner", Some(&admin)).await;
+    assert_eq!(org.status, StatusCode::OK, "{}", org.body);
+    assert_eq!(org.body["is_admin"], true);
+    assert_eq!(
+        h.get("/api/v1/user/", Some(&owner)).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let kinds = h.log_kinds(h.namespace_id("admin").await).await;
+    assert_eq!(
+        &kinds[kinds.len() - 2..],
+        ["take_ownership", "take_ownership"]
+    );
+
+    assert_error(
+        &h.post(
+            "/api/v1/superuser/takeownership/admin",
+            Some(&admin),
+            json!({}),
+        )
+        .await,
+        400,
+        "invalid_request",
+        "Cannot take ownership of a superuser",
+    );
+    assert_error(
+        &h.post(
+            "/api/v1/superuser/takeownership/nosuch",
+            Some(&admin),
+            json!({}),
+        )
+        .await,
+        404,
+        "not_found",
+        "Not Found",
+    );
+    let (_, other) = h.user("other", ALL_SCOPES).await;
+    assert_eq!(
+        h.post(
+            "/api/v1/superuser/takeownership/acme",
+            Some(&other),
+            json!({})
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[actix_web::test]
+async fn global_readonly_superusers_read_everything_and_change_nothing() {
+    let config = Config {
+        super_users: vec!["admin".into()],
+        global_readonly_super_users: vec!["auditor".into()],
+        ..Config::default()
+    };
+    let (h, _, owner) = with_organization(config).await;
+    h.post(
+        "/api/v1/repository",
+        Some(&owner),
+        json!({"namespace": "acme", "repository": "secret", "visibility": "private", "description": ""}),
+    )
+    .await;
+    let (_, auditor) = h.user("auditor", ALL_SCOPES).await;
+    for path in [
+        "/api/v1/superuser/users/",
+        "/api/v1/superuser/users/owner",
+        "/api/v1/superuser/organizations/",
+        "/api/v1/repository/acme/secret",
+        "/api/v1/organization/acme/robots",
+        "/api/v1/organization/acme/applications",
+    ] {
+        let r = h.get(path, Some(&auditor)).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.body);
+    }
+    // Names, never credentials.
+    let robots = h
+        .get("/api/v1/organization/acme/robots", Some(&auditor))
+        .await;
+    assert_eq!(robots.body["robots"][0]["name"], "acme+bot");
+    assert!(robots.body["robots"][0].get("token").is_none());
+    assert_eq!(
+        h.get("/api/v1/organization/acme/robots/bot", Some(&auditor))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let writes = [
+        (
+            Method::POST,
+            "/api/v1/superuser/users/",
+            json!({"username": "newbie"}),
+        ),
+        (
+            Method::PUT,
+            "/api/v1/superuser/users/owner",
+            json!({"enabled": false}),
+        ),
+        (Method::DELETE, "/api/v1/superuser/users/owner", json!({})),
+        (
+            Method::PUT,
+            "/api/v1/superuser/organizations/acme",
+            json!({"name": "x2"}),
+        ),
+        (
+            Method::DELETE,
+            "/api/v1/superuser/organizations/acme",
+            json!({}),
+        ),
+        (
+            Method::POST,
+            "/api/v1/superuser/takeownership/acme",
+            json!({}),
+        ),
+        (
+            Method::PUT,
+            "/api/v1/repository/acme/secret",
+            json!({"description": "x"}),
+        ),
+        (Method::DELETE, "/api/v1/repository/acme/secret", json!({})),
+        (
+            Method::PUT,
+            "/api/v1/organization/acme/robots/spy",
+            json!({}),
+        ),
+    ];
+    for (method, path, body) in writes {
+        let r = h
+            .call(method, path, Some(&auditor), Some(&body.to_string()))
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{path}: {}", r.body);
+    }
+}
+
+#[actix_web::test]
+async fn renaming_ones_own_account() {
+    let config = Config {
+        feature_user_rename: true,
+        ..Config::default()
+    };
+    let h = Harness::with_config(config).await;
+    let admin = h.initialize("admin").await;
+    h.put("/api/v1/user/robots/bot", Some(&admin), json!({}))
+        .await;
+    h.user("taken", ALL_SCOPES).await;
+    assert_error(
+        &h.put("/api/v1/user/", Some(&admin), json!({"username": "taken"}))
+            .await,
+        400,
+        "invalid_request",
+        "Username is already in use",
+    );
+    assert_error(
+        &h.put("/api/v1/user/", Some(&admin), json!({"username": "Bad Name"}))
+            .await,
+        400,
+        "invalid_request",
+        "Invalid username Bad Name: Namespace must match expression ^([a-z0-9]+(?:[._-][a-z0-9]+)*)$",
+    );
+    let r = h
+        .put("/api/v1/user/", Some(&admin), json!({"username": "boss"}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["username"], "boss");
+    // The same token still works; the robots follow the new name.
+    let robots = h.get("/api/v1/user/robots", Some(&admin)).await;
+    assert_eq!(robots.body["robots"][0]["name"], "boss+bot");
+    let id = h.namespace_id("boss").await;
+    let kinds = h.log_kinds(id).await;
+    assert_eq!(kinds.last().unwrap(), "user_change_name");
+}
+
+#[actix_web::test]
+async fn without_the_rename_feature_a_new_username_is_ignored() {
+    let h = Harness::new().await;
+    let admin = h.initialize("admin").await;
+    let r = h
+        .put("/api/v1/user/", Some(&admin), json!({"username": "boss"}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["username"], "admin");
+}

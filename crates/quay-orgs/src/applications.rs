@@ -154,10 +154,17 @@ impl Applications {
         }
     }
 
-    fn details(&self, application: ClientApplication) -> DomainResult<ApplicationDetails> {
+    /// The application as an administrator (`admin`) or a global read-only superuser
+    /// sees it: only administrators get the secret.
+    fn details(
+        &self,
+        application: ClientApplication,
+        admin: bool,
+    ) -> DomainResult<ApplicationDetails> {
         let client_secret = application
             .client_secret_sealed
             .as_deref()
+            .filter(|_| admin)
             .map(|s| self.cipher.decrypt(s))
             .transpose()?;
         Ok(ApplicationDetails {
@@ -167,6 +174,33 @@ impl Applications {
     }
 
     /// The administered organization and its application `client_id`.
+    /// The organization for reading its applications: (organization, is administrator).
+    /// Global read-only superusers read every organization's applications, as in Quay.
+    async fn readable_org(
+        &self,
+        caller: &Caller,
+        orgname: &str,
+    ) -> DomainResult<(Namespace, bool)> {
+        match administered_org(&*self.namespaces, &self.authz, caller, orgname).await {
+            Ok(org) => Ok((org, true)),
+            Err(denied)
+                if caller
+                    .principal
+                    .as_ref()
+                    .is_some_and(|p| p.global_readonly_superuser) =>
+            {
+                let org = self
+                    .namespaces
+                    .find_namespace(orgname)
+                    .await?
+                    .filter(|n| n.organization)
+                    .ok_or(denied)?;
+                Ok((org, false))
+            }
+            Err(denied) => Err(denied),
+        }
+    }
+
     async fn find(
         &self,
         caller: &Caller,
@@ -208,12 +242,12 @@ impl ApplicationService for Applications {
         caller: &Caller,
         orgname: &str,
     ) -> DomainResult<Vec<ApplicationDetails>> {
-        let org = administered_org(&*self.namespaces, &self.authz, caller, orgname).await?;
+        let (org, admin) = self.readable_org(caller, orgname).await?;
         self.store
             .list_applications(org.id)
             .await?
             .into_iter()
-            .map(|a| self.details(a))
+            .map(|a| self.details(a, admin))
             .collect()
     }
 
@@ -252,7 +286,7 @@ impl ApplicationService for Applications {
             .find_application(&client_id)
             .await?
             .ok_or_else(|| DomainError::internal("application vanished after creation"))?;
-        self.details(app)
+        self.details(app, true)
     }
 
     async fn get_application(
@@ -261,8 +295,14 @@ impl ApplicationService for Applications {
         orgname: &str,
         client_id: &str,
     ) -> DomainResult<ApplicationDetails> {
-        let (_, app) = self.find(caller, orgname, client_id).await?;
-        self.details(app)
+        let (org, admin) = self.readable_org(caller, orgname).await?;
+        let app = self
+            .store
+            .find_application(client_id)
+            .await?
+            .filter(|a| a.org_id == org.id)
+            .ok_or(DomainError::NotFound)?;
+        self.details(app, admin)
     }
 
     async fn update_application(
@@ -285,14 +325,17 @@ impl ApplicationService for Applications {
         self.store
             .update_application(app.id, fields.clone(), log)
             .await?;
-        self.details(ClientApplication {
-            name: fields.name,
-            description: fields.description,
-            application_uri: fields.application_uri,
-            redirect_uri: fields.redirect_uri,
-            avatar_email: fields.avatar_email,
-            ..app
-        })
+        self.details(
+            ClientApplication {
+                name: fields.name,
+                description: fields.description,
+                application_uri: fields.application_uri,
+                redirect_uri: fields.redirect_uri,
+                avatar_email: fields.avatar_email,
+                ..app
+            },
+            true,
+        )
     }
 
     async fn delete_application(

@@ -34,6 +34,9 @@ pub trait NamespaceStore: Send + Sync {
 
     async fn find_namespace(&self, name: &str) -> DomainResult<Option<Namespace>>;
 
+    /// The caller's own account is found by id: a rename must not lose it.
+    async fn find_namespace_by_id(&self, id: i64) -> DomainResult<Option<Namespace>>;
+
     async fn email_in_use(&self, email: &str) -> DomainResult<bool>;
 
     /// Users (not organizations or robots) in id order after `after_id`, at most `limit`;
@@ -78,6 +81,24 @@ pub trait NamespaceStore: Send + Sync {
 
     /// Deletes the namespace with its repositories, teams and permissions; writes `log`.
     async fn delete_namespace(&self, id: i64, log: NewLogEntry) -> DomainResult<()>;
+
+    /// Organizations in id order after `after_id`, at most `limit`.
+    async fn list_organizations(
+        &self,
+        after_id: Option<i64>,
+        limit: u64,
+    ) -> DomainResult<Vec<Namespace>>;
+
+    /// Makes `admin_id` an administrator of the namespace, atomically with `log`: a user
+    /// is first converted into an organization (no password, sessions, credentials or
+    /// direct permissions left) with an `owners` team; the administrator joins the first
+    /// admin team (created as `owners` if there is none).
+    async fn take_ownership(
+        &self,
+        namespace_id: i64,
+        admin_id: i64,
+        log: NewLogEntry,
+    ) -> DomainResult<()>;
 
     /// The organization's teams in creation order, with counts and whether `viewer` is
     /// a member of each.

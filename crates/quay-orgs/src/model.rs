@@ -63,6 +63,8 @@ pub struct NewOrganization {
 /// Changes to a namespace's settings; `None` leaves a field alone.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NamespaceChanges {
+    /// A new name; the namespace's robots are renamed with it.
+    pub username: Option<String>,
     pub email: Option<String>,
     /// Whether the (new) e-mail address counts as verified.
     pub verified: Option<bool>,

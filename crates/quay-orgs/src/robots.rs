@@ -208,7 +208,8 @@ pub struct Robots {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Access {
     Admin,
-    /// An organization member who is not an administrator: names only.
+    /// An organization member who is not an administrator, or a global read-only
+    /// superuser: names only.
     Member,
 }
 
@@ -240,7 +241,7 @@ impl Robots {
                 let p = self.authz.require_user_admin(caller)?;
                 let user = self
                     .namespaces
-                    .find_namespace(&p.username)
+                    .find_namespace_by_id(p.user_id)
                     .await?
                     .filter(|n| !n.organization && !n.robot)
                     .ok_or_else(|| DomainError::unauthorized(true))?;
@@ -258,7 +259,13 @@ impl Robots {
                 };
                 let access = if self.authz.is_org_admin(caller, grant) {
                     Access::Admin
-                } else if members_may_list && self.authz.is_org_member(caller, grant) {
+                } else if members_may_list
+                    && (self.authz.is_org_member(caller, grant)
+                        || caller
+                            .principal
+                            .as_ref()
+                            .is_some_and(|p| p.global_readonly_superuser))
+                {
                     Access::Member
                 } else {
                     return Err(DomainError::unauthorized(caller.is_authenticated()));

@@ -1,4 +1,5 @@
-//! [`SuperUsers`]: superuser management of user accounts (`/api/v1/superuser/users/`).
+//! [`SuperUsers`]: the superuser panel's management of users and organizations
+//! (`/api/v1/superuser/users/`, `/organizations/`, `/takeownership/`).
 //!
 //! Only callers with superuser powers (listed in `SUPER_USERS`, and a session or a token
 //! with `super:user`) get in, after a fresh login; superusers themselves cannot be
@@ -60,6 +61,42 @@ pub trait SuperuserService: Send + Sync {
         changes: UserChanges,
     ) -> DomainResult<Namespace>;
     async fn delete_user(&self, caller: &Caller, username: &str) -> DomainResult<()>;
+
+    /// `GET /api/v1/superuser/organizations/`: organizations in id order after
+    /// `after_id`, and the id to continue after when there are more.
+    async fn list_organizations(
+        &self,
+        caller: &Caller,
+        after_id: Option<i64>,
+        limit: u64,
+    ) -> DomainResult<(Vec<Namespace>, Option<i64>)>;
+
+    /// `PUT /api/v1/superuser/organizations/{name}`: renames the organization (and its
+    /// robots) when `new_name` is given.
+    async fn change_organization(
+        &self,
+        caller: &Caller,
+        name: &str,
+        new_name: Option<String>,
+    ) -> DomainResult<Namespace>;
+
+    /// `DELETE /api/v1/superuser/organizations/{name}`.
+    async fn delete_organization(&self, caller: &Caller, name: &str) -> DomainResult<()>;
+
+    /// `POST /api/v1/superuser/takeownership/{namespace}`: the caller becomes an
+    /// administrator of the organization, or of the user turned into one.
+    async fn take_ownership(&self, caller: &Caller, namespace: &str) -> DomainResult<()>;
+}
+
+/// Cuts a `limit + 1` fetch to `limit`: the page, and the id to continue after.
+fn next_page(rows: &mut Vec<Namespace>, limit: u64) -> (Vec<Namespace>, Option<i64>) {
+    let next = if rows.len() as u64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(|n| n.id)
+    } else {
+        None
+    };
+    (std::mem::take(rows), next)
 }
 
 pub struct SuperUsers {
@@ -89,6 +126,27 @@ impl SuperUsers {
         }
     }
 
+    /// Reading through the superuser panel: superusers, and global read-only superusers
+    /// (`GLOBAL_READONLY_SUPER_USERS`), who may read everything and change nothing.
+    fn require_superuser_read(&self, caller: &Caller) -> DomainResult<()> {
+        let timeout = self.config.fresh_login_timeout_seconds();
+        self.authz
+            .require_fresh_login(caller, Utc::now().timestamp(), timeout)?;
+        match &caller.principal {
+            Some(p) if p.superuser || p.global_readonly_superuser => Ok(()),
+            _ => Err(DomainError::unauthorized(caller.is_authenticated())),
+        }
+    }
+
+    /// The organization `name`, or Quay's 400 about it.
+    async fn organization(&self, name: &str) -> DomainResult<Namespace> {
+        self.store
+            .find_namespace(name)
+            .await?
+            .filter(|n| n.organization)
+            .ok_or_else(|| DomainError::invalid(format!("Organization does not exist: {name}")))
+    }
+
     /// A user (not a robot or organization) the superuser may manage.
     async fn managed_user(&self, username: &str) -> DomainResult<Namespace> {
         let user = self
@@ -110,19 +168,13 @@ impl SuperuserService for SuperUsers {
         after_id: Option<i64>,
         limit: u64,
     ) -> DomainResult<(Vec<Namespace>, Option<i64>)> {
-        self.require_superuser(caller)?;
+        self.require_superuser_read(caller)?;
         let limit = limit.clamp(1, MAX_USERS_PER_PAGE);
         let mut users = self
             .store
             .list_users(include_disabled, after_id, limit + 1)
             .await?;
-        let next = if users.len() as u64 > limit {
-            users.truncate(limit as usize);
-            users.last().map(|u| u.id)
-        } else {
-            None
-        };
-        Ok((users, next))
+        Ok(next_page(&mut users, limit))
     }
 
     async fn create_user(
@@ -187,7 +239,7 @@ impl SuperuserService for SuperUsers {
     }
 
     async fn get_user(&self, caller: &Caller, username: &str) -> DomainResult<Namespace> {
-        self.require_superuser(caller)?;
+        self.require_superuser_read(caller)?;
         self.managed_user(username).await
     }
 
@@ -263,5 +315,100 @@ impl SuperuserService for SuperUsers {
             json!({"username": user.username}),
         );
         self.store.delete_namespace(user.id, log).await
+    }
+
+    async fn list_organizations(
+        &self,
+        caller: &Caller,
+        after_id: Option<i64>,
+        limit: u64,
+    ) -> DomainResult<(Vec<Namespace>, Option<i64>)> {
+        self.require_superuser_read(caller)?;
+        let limit = limit.clamp(1, MAX_USERS_PER_PAGE);
+        let mut orgs = self.store.list_organizations(after_id, limit + 1).await?;
+        Ok(next_page(&mut orgs, limit))
+    }
+
+    async fn change_organization(
+        &self,
+        caller: &Caller,
+        name: &str,
+        new_name: Option<String>,
+    ) -> DomainResult<Namespace> {
+        self.require_superuser(caller)?;
+        let org = self.organization(name).await?;
+        let Some(new_name) = new_name.filter(|n| *n != org.username) else {
+            return Ok(org);
+        };
+        if let Err(issue) = check_namespace(&new_name) {
+            return Err(DomainError::invalid(format!(
+                "Invalid username {new_name}: {issue}"
+            )));
+        }
+        const TAKEN: &str = "A user or organization with this name already exists";
+        if self.store.find_namespace(&new_name).await?.is_some() {
+            return Err(DomainError::invalid(TAKEN));
+        }
+        let superuser = caller.principal.as_ref().map(|p| p.username.clone());
+        let log = NewLogEntry::new(
+            LogKind::OrgChangeName,
+            caller,
+            Some(org.id),
+            json!({"old_name": org.username, "new_name": new_name, "superuser": superuser}),
+        );
+        let changes = NamespaceChanges {
+            username: Some(new_name),
+            ..NamespaceChanges::default()
+        };
+        match self
+            .store
+            .update_namespace(org.id, changes, vec![log])
+            .await
+        {
+            Err(DomainError::Conflict(_)) => Err(DomainError::invalid(TAKEN)),
+            other => other,
+        }
+    }
+
+    async fn delete_organization(&self, caller: &Caller, name: &str) -> DomainResult<()> {
+        self.require_superuser(caller)?;
+        let org = self.organization(name).await?;
+        let superuser = caller.principal.as_ref().map(|p| p.username.clone());
+        let log = NewLogEntry::new(
+            LogKind::OrgDelete,
+            caller,
+            Some(org.id),
+            json!({"namespace": org.username, "superuser": superuser}),
+        );
+        self.store.delete_namespace(org.id, log).await
+    }
+
+    async fn take_ownership(&self, caller: &Caller, namespace: &str) -> DomainResult<()> {
+        self.require_superuser(caller)?;
+        let p = caller
+            .principal
+            .as_ref()
+            .ok_or_else(|| DomainError::unauthorized(false))?;
+        if self.config.is_superuser(namespace) {
+            return Err(DomainError::invalid("Cannot take ownership of a superuser"));
+        }
+        let entity = self
+            .store
+            .find_namespace(namespace)
+            .await?
+            .filter(|n| !n.robot)
+            .ok_or(DomainError::NotFound)?;
+        let log = NewLogEntry::new(
+            LogKind::TakeOwnership,
+            caller,
+            Some(p.user_id),
+            json!({
+                "entity_id": entity.id,
+                "namespace": namespace,
+                "was_user": !entity.organization,
+                "superuser": p.username,
+            }),
+        );
+        self.store.take_ownership(entity.id, p.user_id, log).await
     }
 }

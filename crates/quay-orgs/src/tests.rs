@@ -66,6 +66,11 @@ impl NamespaceStore for FakeStore {
             .cloned())
     }
 
+    async fn find_namespace_by_id(&self, id: i64) -> DomainResult<Option<Namespace>> {
+        let s = self.0.lock().unwrap();
+        Ok(s.namespaces.iter().find(|n| n.id == id).cloned())
+    }
+
     async fn email_in_use(&self, email: &str) -> DomainResult<bool> {
         Ok(self
             .0
@@ -155,6 +160,9 @@ impl NamespaceStore for FakeStore {
         if let Some(e) = changes.email {
             ns.email = Some(e);
         }
+        if let Some(name) = changes.username {
+            ns.username = name;
+        }
         if let Some(t) = changes.tag_expiration_s {
             ns.tag_expiration_s = t;
         }
@@ -166,6 +174,34 @@ impl NamespaceStore for FakeStore {
     async fn delete_namespace(&self, id: i64, log: NewLogEntry) -> DomainResult<()> {
         let mut s = self.0.lock().unwrap();
         s.namespaces.retain(|n| n.id != id);
+        s.logs.push(log);
+        Ok(())
+    }
+
+    async fn list_organizations(
+        &self,
+        after_id: Option<i64>,
+        limit: u64,
+    ) -> DomainResult<Vec<Namespace>> {
+        let s = self.0.lock().unwrap();
+        Ok(s.namespaces
+            .iter()
+            .filter(|n| n.organization && after_id.is_none_or(|a| n.id > a))
+            .take(limit as usize)
+            .cloned()
+            .collect())
+    }
+
+    async fn take_ownership(&self, id: i64, admin_id: i64, log: NewLogEntry) -> DomainResult<()> {
+        let mut s = self.0.lock().unwrap();
+        let ns = s
+            .namespaces
+            .iter_mut()
+            .find(|n| n.id == id)
+            .ok_or(DomainError::NotFound)?;
+        ns.organization = true;
+        ns.has_password = false;
+        s.members.push((id, admin_id, TeamRole::Admin));
         s.logs.push(log);
         Ok(())
     }

@@ -47,6 +47,9 @@ pub(crate) fn check_email(email: &str) -> DomainResult<()> {
     }
 }
 
+/// Quay's answer when a new username belongs to someone else.
+const USERNAME_TAKEN: &str = "Username is already in use";
+
 pub struct Users {
     store: Arc<dyn NamespaceStore>,
     config: Arc<Config>,
@@ -106,7 +109,7 @@ impl Users {
         self.authz
             .require_fresh_login(caller, Utc::now().timestamp(), timeout)?;
         self.store
-            .find_namespace(&p.username)
+            .find_namespace_by_id(p.user_id)
             .await?
             .filter(|u| !u.organization && !u.robot)
             .ok_or(DomainError::NotFound)
@@ -214,7 +217,7 @@ impl UserService for Users {
             .map_err(|_| unauthenticated())?;
         let user = self
             .store
-            .find_namespace(&p.username)
+            .find_namespace_by_id(p.user_id)
             .await?
             .filter(|u| !u.organization)
             .ok_or_else(unauthenticated)?;
@@ -280,11 +283,24 @@ impl UserService for Users {
         // Everything is validated before anything is written.
         let mut changes = NamespaceChanges::default();
         let mut logs = Vec::new();
-        if req.username.as_ref().is_some_and(|u| *u != user.username) {
-            // Quay renames only with FEATURE_USER_RENAME (off by default); not built yet.
-            return Err(DomainError::invalid(
-                "Changing the username is not supported",
+        // Without FEATURE_USER_RENAME a new name is ignored, as in Quay.
+        if let Some(name) = req
+            .username
+            .filter(|u| !u.is_empty() && *u != user.username && self.config.feature_user_rename)
+        {
+            if let Err(issue) = check_namespace(&name) {
+                return Err(DomainError::invalid(format!(
+                    "Invalid username {name}: {issue}"
+                )));
+            }
+            if self.store.find_namespace(&name).await?.is_some() {
+                return Err(DomainError::invalid(USERNAME_TAKEN));
+            }
+            logs.push(entry(
+                LogKind::UserChangeName,
+                json!({"old_username": user.username}),
             ));
+            changes.username = Some(name);
         }
         if let Some(password) = req.password {
             if !is_valid_password(&password) {
@@ -353,7 +369,10 @@ impl UserService for Users {
         if changes == NamespaceChanges::default() {
             return Ok(user);
         }
+        let renaming = changes.username.is_some();
         match self.store.update_namespace(user.id, changes, logs).await {
+            // Lost a race for the name or the address since the checks above.
+            Err(DomainError::Conflict(_)) if renaming => Err(DomainError::invalid(USERNAME_TAKEN)),
             Err(DomainError::Conflict(_)) => {
                 Err(DomainError::invalid("E-mail address already used"))
             }

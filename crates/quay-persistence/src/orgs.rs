@@ -9,7 +9,7 @@ use quay_orgs::*;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, NotSet,
-    QueryFilter, QueryOrder, Set,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
 use crate::entity::{namespace, oauth_access_token, oauth_application, team, team_member};
@@ -130,6 +130,14 @@ impl NamespaceStore for SqlStore {
     async fn find_namespace(&self, name: &str) -> DomainResult<Option<Namespace>> {
         let found = namespace::Entity::find()
             .filter(namespace::Column::Username.eq(name))
+            .one(&self.db.conn)
+            .await
+            .map_err(db_err)?;
+        Ok(found.map(to_domain))
+    }
+
+    async fn find_namespace_by_id(&self, id: i64) -> DomainResult<Option<Namespace>> {
+        let found = namespace::Entity::find_by_id(id)
             .one(&self.db.conn)
             .await
             .map_err(db_err)?;
@@ -319,6 +327,10 @@ impl NamespaceStore for SqlStore {
         if let Some(v) = changes.tag_expiration_s {
             update = update.col_expr(namespace::Column::RemovedTagExpirationS, Expr::value(v));
         }
+        if let Some(name) = &changes.username {
+            update = update.col_expr(namespace::Column::Username, Expr::value(name.clone()));
+            crate::robots::rename_owned_robots(&self.db, &*txn, id, name).await?;
+        }
         update.exec(&*txn).await.map_err(db_err)?;
         for log in logs {
             insert_log(&*txn, log).await?;
@@ -345,6 +357,104 @@ impl NamespaceStore for SqlStore {
         if result.rows_affected == 0 {
             return Err(DomainError::NotFound);
         }
+        txn.commit().await
+    }
+
+    async fn list_organizations(
+        &self,
+        after_id: Option<i64>,
+        limit: u64,
+    ) -> DomainResult<Vec<Namespace>> {
+        let rows = namespace::Entity::find()
+            .filter(namespace::Column::Organization.eq(true))
+            .filter(namespace::Column::Id.gt(after_id.unwrap_or(0)))
+            .order_by_asc(namespace::Column::Id)
+            .limit(limit)
+            .all(&self.db.conn)
+            .await
+            .map_err(db_err)?;
+        Ok(rows.into_iter().map(to_domain).collect())
+    }
+
+    async fn take_ownership(
+        &self,
+        namespace_id: i64,
+        admin_id: i64,
+        log: NewLogEntry,
+    ) -> DomainResult<()> {
+        let txn = self.db.begin_write().await?;
+        let ns = namespace::Entity::find_by_id(namespace_id)
+            .one(&*txn)
+            .await
+            .map_err(db_err)?
+            .ok_or(DomainError::NotFound)?;
+        if !ns.organization {
+            // Quay's `convert_user_to_organization`: no password, no sessions, no
+            // credentials, no direct permissions of its own any more.
+            namespace::Entity::update_many()
+                .filter(namespace::Column::Id.eq(namespace_id))
+                .col_expr(namespace::Column::Organization, Expr::value(true))
+                .col_expr(
+                    namespace::Column::PasswordHash,
+                    Expr::value(Option::<String>::None),
+                )
+                .col_expr(
+                    namespace::Column::Uuid,
+                    Expr::value(uuid::Uuid::new_v4().to_string()),
+                )
+                .exec(&*txn)
+                .await
+                .map_err(db_err)?;
+            for sql in [
+                "DELETE FROM repository_permission WHERE user_id = ?",
+                "DELETE FROM oauth_access_token WHERE authorized_user_id = ?",
+                "DELETE FROM app_specific_token WHERE user_id = ?",
+            ] {
+                txn.execute(self.db.stmt(sql, vec![namespace_id.into()]))
+                    .await
+                    .map_err(db_err)?;
+            }
+        }
+        let admin_team = team::Entity::find()
+            .filter(team::Column::OrganizationId.eq(namespace_id))
+            .filter(team::Column::Role.eq(TeamRole::Admin.code()))
+            .order_by_asc(team::Column::Id)
+            .one(&*txn)
+            .await
+            .map_err(db_err)?;
+        let team_id = match admin_team {
+            Some(t) => t.id,
+            None => {
+                team::ActiveModel {
+                    id: NotSet,
+                    organization_id: Set(namespace_id),
+                    name: Set("owners".into()),
+                    role: Set(TeamRole::Admin.code()),
+                    description: Set(String::new()),
+                }
+                .insert(&*txn)
+                .await
+                .map_err(db_err)?
+                .id
+            }
+        };
+        let already = team_member::Entity::find()
+            .filter(team_member::Column::TeamId.eq(team_id))
+            .filter(team_member::Column::UserId.eq(admin_id))
+            .one(&*txn)
+            .await
+            .map_err(db_err)?;
+        if already.is_none() {
+            team_member::ActiveModel {
+                id: NotSet,
+                user_id: Set(admin_id),
+                team_id: Set(team_id),
+            }
+            .insert(&*txn)
+            .await
+            .map_err(db_err)?;
+        }
+        insert_log(&*txn, log).await?;
         txn.commit().await
     }
 

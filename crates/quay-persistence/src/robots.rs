@@ -82,6 +82,38 @@ pub(crate) async fn delete_owned_robots(
     Ok(())
 }
 
+/// Renames the robots of `owner_id` to `<new_owner_name>+<shortname>`.
+pub(crate) async fn rename_owned_robots(
+    db: &Database,
+    conn: &impl ConnectionTrait,
+    owner_id: i64,
+    new_owner_name: &str,
+) -> DomainResult<()> {
+    #[derive(FromQueryResult)]
+    struct Named {
+        id: i64,
+        username: String,
+    }
+    let robots: Vec<Named> = query_rows(
+        db,
+        conn,
+        "SELECT n.id, n.username FROM namespace n JOIN robot_account r ON r.robot_id = n.id \
+         WHERE r.owner_id = ?",
+        vec![owner_id.into()],
+    )
+    .await?;
+    for robot in robots {
+        let short = robot.username.split_once('+').map_or("", |(_, s)| s);
+        conn.execute(db.stmt(
+            "UPDATE namespace SET username = ? WHERE id = ?",
+            vec![format!("{new_owner_name}+{short}").into(), robot.id.into()],
+        ))
+        .await
+        .map_err(db_err)?;
+    }
+    Ok(())
+}
+
 #[async_trait]
 impl RobotStore for SqlStore {
     async fn find_robot(&self, name: &str) -> DomainResult<Option<RobotRecord>> {
