@@ -33,5 +33,9 @@ ci:
 bench-api:
     bash scripts/bench-api.sh
 
+# Authentication cost (tokens, robot/app-token logins, passwords); writes docs/benchmarks.md.
+bench-auth:
+    bash scripts/bench-auth.sh
+
 # All benchmarks.
-bench: bench-api
+bench: bench-api bench-auth

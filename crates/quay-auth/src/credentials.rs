@@ -46,6 +46,7 @@ pub struct AppTokenLogin {
     pub user_id: i64,
     pub username: String,
     pub user_enabled: bool,
+    pub last_accessed: Option<DateTime<Utc>>,
 }
 
 /// What the store knows about a robot and its owner.
@@ -56,6 +57,7 @@ pub struct RobotLogin {
     pub token_sealed: String,
     pub owner_id: i64,
     pub owner_enabled: bool,
+    pub last_accessed: Option<DateTime<Utc>>,
 }
 
 #[async_trait]
@@ -64,21 +66,11 @@ pub trait RegistryCredentialStore: Send + Sync {
 
     async fn find_robot_login(&self, name: &str) -> DomainResult<Option<RobotLogin>>;
 
-    /// Sets the app token's `last_accessed` to `at` unless it is newer than `stale_before`.
-    async fn touch_app_token(
-        &self,
-        id: i64,
-        at: DateTime<Utc>,
-        stale_before: DateTime<Utc>,
-    ) -> DomainResult<()>;
+    /// Sets the app token's `last_accessed` to `at`.
+    async fn touch_app_token(&self, id: i64, at: DateTime<Utc>) -> DomainResult<()>;
 
-    /// Sets the robot's `last_accessed` to `at` unless it is newer than `stale_before`.
-    async fn touch_robot(
-        &self,
-        id: i64,
-        at: DateTime<Utc>,
-        stale_before: DateTime<Utc>,
-    ) -> DomainResult<()>;
+    /// Sets the robot's `last_accessed` to `at`.
+    async fn touch_robot(&self, id: i64, at: DateTime<Utc>) -> DomainResult<()>;
 
     async fn write_log(&self, log: NewLogEntry) -> DomainResult<()>;
 }
@@ -285,9 +277,9 @@ impl CredentialValidator {
             );
             return Ok((Err(LoginFailure::Invalid(DISABLED.into())), meta));
         }
-        self.store
-            .touch_app_token(found.id, now, stale_before(now))
-            .await?;
+        if is_stale(found.last_accessed, now) {
+            self.store.touch_app_token(found.id, now).await?;
+        }
         let login = ValidatedLogin {
             principal: self.authenticator.principal(
                 found.user_id,
@@ -362,9 +354,9 @@ impl CredentialValidator {
         if !robot.owner_enabled {
             return Ok((Err(LoginFailure::Invalid(DISABLED.into())), meta));
         }
-        self.store
-            .touch_robot(robot.id, now, stale_before(now))
-            .await?;
+        if is_stale(robot.last_accessed, now) {
+            self.store.touch_robot(robot.id, now).await?;
+        }
         let login = ValidatedLogin {
             principal: Principal {
                 user_id: robot.id,
@@ -384,6 +376,7 @@ impl CredentialValidator {
 /// For a failure: the namespace and performer of its audit entry, and its metadata.
 type FailureMeta = (Option<i64>, Option<i64>, Value);
 
-fn stale_before(now: DateTime<Utc>) -> DateTime<Utc> {
-    now - Duration::seconds(LAST_ACCESSED_THRESHOLD_SECS)
+/// Whether `last_accessed` is old enough to be worth a write.
+fn is_stale(last_accessed: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
+    last_accessed.is_none_or(|t| t < now - Duration::seconds(LAST_ACCESSED_THRESHOLD_SECS))
 }

@@ -116,10 +116,11 @@ impl RegistryCredentialStore for SqlStore {
             user_id: i64,
             username: String,
             enabled: bool,
+            last_accessed: Option<DateTime<Utc>>,
         }
         let stmt = self.db.stmt(
             "SELECT t.id, t.title, t.token_secret_digest, t.expiration, t.user_id, \
-             n.username, n.enabled FROM app_specific_token t \
+             n.username, n.enabled, t.last_accessed FROM app_specific_token t \
              JOIN namespace n ON n.id = t.user_id WHERE t.token_name = ?",
             vec![token_name.into()],
         );
@@ -135,6 +136,7 @@ impl RegistryCredentialStore for SqlStore {
             user_id: r.user_id,
             username: r.username,
             user_enabled: r.enabled,
+            last_accessed: r.last_accessed,
         }))
     }
 
@@ -146,9 +148,11 @@ impl RegistryCredentialStore for SqlStore {
             token_sealed: String,
             owner_id: i64,
             owner_enabled: bool,
+            last_accessed: Option<DateTime<Utc>>,
         }
         let stmt = self.db.stmt(
-            "SELECT n.id, n.username, r.token_sealed, r.owner_id, o.enabled AS owner_enabled \
+            "SELECT n.id, n.username, r.token_sealed, r.owner_id, o.enabled AS owner_enabled, \
+             n.last_accessed \
              FROM namespace n JOIN robot_account r ON r.robot_id = n.id \
              JOIN namespace o ON o.id = r.owner_id WHERE n.username = ? AND n.robot = ?",
             vec![name.into(), true.into()],
@@ -163,25 +167,16 @@ impl RegistryCredentialStore for SqlStore {
             token_sealed: r.token_sealed,
             owner_id: r.owner_id,
             owner_enabled: r.owner_enabled,
+            last_accessed: r.last_accessed,
         }))
     }
 
-    async fn touch_app_token(
-        &self,
-        id: i64,
-        at: DateTime<Utc>,
-        stale_before: DateTime<Utc>,
-    ) -> DomainResult<()> {
-        self.touch("app_specific_token", id, at, stale_before).await
+    async fn touch_app_token(&self, id: i64, at: DateTime<Utc>) -> DomainResult<()> {
+        self.touch("app_specific_token", id, at).await
     }
 
-    async fn touch_robot(
-        &self,
-        id: i64,
-        at: DateTime<Utc>,
-        stale_before: DateTime<Utc>,
-    ) -> DomainResult<()> {
-        self.touch("namespace", id, at, stale_before).await
+    async fn touch_robot(&self, id: i64, at: DateTime<Utc>) -> DomainResult<()> {
+        self.touch("namespace", id, at).await
     }
 
     async fn write_log(&self, log: NewLogEntry) -> DomainResult<()> {
@@ -192,29 +187,7 @@ impl RegistryCredentialStore for SqlStore {
 }
 
 impl SqlStore {
-    /// Refreshes `last_accessed` of a row of `table` when it is older than `stale_before`
-    /// (the common case, a recent login, reads instead of writing).
-    async fn touch(
-        &self,
-        table: &'static str,
-        id: i64,
-        at: DateTime<Utc>,
-        stale_before: DateTime<Utc>,
-    ) -> DomainResult<()> {
-        #[derive(FromQueryResult)]
-        struct Row {
-            last_accessed: Option<DateTime<Utc>>,
-        }
-        let read = self.db.stmt(
-            &format!("SELECT last_accessed FROM {table} WHERE id = ?"),
-            vec![id.into()],
-        );
-        if let Some(row) = self.db.conn.query_one(read).await.map_err(db_err)? {
-            let r = Row::from_query_result(&row, "").map_err(db_err)?;
-            if r.last_accessed.is_some_and(|t| t >= stale_before) {
-                return Ok(());
-            }
-        }
+    async fn touch(&self, table: &'static str, id: i64, at: DateTime<Utc>) -> DomainResult<()> {
         let txn = self.db.begin_write().await?;
         txn.execute(self.db.stmt(
             &format!("UPDATE {table} SET last_accessed = ? WHERE id = ?"),
