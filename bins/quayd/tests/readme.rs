@@ -2,32 +2,13 @@
 //! or on a fresh PostgreSQL database when `QUAY_TEST_DATABASE_URL` is set), and the
 //! command-line subcommands.
 
-use std::io::Read;
-use std::net::{TcpListener, TcpStream};
+mod common;
+
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
+use common::*;
 use quay_persistence::testing::TestDatabase;
-
-const QUAYD: &str = env!("CARGO_BIN_EXE_quayd");
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn have(tool: &str) -> bool {
-    Command::new(tool)
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok()
-}
 
 /// The shell block that follows the walkthrough marker in README.md.
 fn walkthrough() -> String {
@@ -40,50 +21,6 @@ fn walkthrough() -> String {
     after[start..end].to_string()
 }
 
-struct Server {
-    child: Child,
-}
-
-impl Server {
-    fn start(data_dir: &Path, port: u16, db_url: Option<&str>) -> Server {
-        let mut cmd = Command::new(QUAYD);
-        cmd.args([
-            "--data-dir",
-            data_dir.to_str().unwrap(),
-            "--bind",
-            &format!("127.0.0.1:{port}"),
-        ])
-        .env_remove("QUAY_DB_URI")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null());
-        if let Some(url) = db_url {
-            cmd.env("QUAY_DB_URI", url);
-        }
-        let child = cmd.spawn().expect("quayd starts");
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "quayd did not listen on {port}");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Server { child }
-    }
-
-    /// SIGTERM, then the exit status and what the server printed.
-    fn terminate(mut self) -> (std::process::ExitStatus, String) {
-        let pid = self.child.id().to_string();
-        Command::new("kill").args(["-TERM", &pid]).status().unwrap();
-        let status = self.child.wait().unwrap();
-        let mut out = String::new();
-        self.child
-            .stdout
-            .take()
-            .unwrap()
-            .read_to_string(&mut out)
-            .unwrap();
-        (status, out)
-    }
-}
-
 #[tokio::test]
 async fn readme_walkthrough_works_verbatim() {
     if !have("curl") || !have("jq") {
@@ -94,7 +31,7 @@ async fn readme_walkthrough_works_verbatim() {
     let db = TestDatabase::new().await;
     let data = tempfile::tempdir().unwrap();
     let port = free_port();
-    let server = Server::start(data.path(), port, db.is_postgres().then(|| db.url()));
+    let server = Server::start(data.path(), port, db.is_postgres().then(|| db.url()), &[]);
 
     let script = walkthrough().replace("localhost:8080", &format!("127.0.0.1:{port}"));
     let out = Command::new("bash")

@@ -171,6 +171,25 @@ pub fn app(
                 })
             }
         })
+        // The access log: method, path and status only. Query strings and headers can
+        // carry credentials (CSRF tokens, OAuth parameters), so they are never logged.
+        .wrap_fn(|req, srv| {
+            let started = std::time::Instant::now();
+            let method = req.method().clone();
+            let path = req.path().to_string();
+            let call = srv.call(req);
+            async move {
+                let res = call.await?;
+                tracing::info!(
+                    target: "quay_http::access",
+                    %method,
+                    path,
+                    status = res.status().as_u16(),
+                    micros = started.elapsed().as_micros() as u64,
+                );
+                Ok(res)
+            }
+        })
         .configure(|cfg| routes::register(cfg, &config))
         .route("/api/v1/user/initialize", {
             if config.feature_user_initialize {
