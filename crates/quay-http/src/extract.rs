@@ -94,9 +94,62 @@ impl FromRequest for Caller {
             if caller.principal.is_none() && !anonymous_ok {
                 return Err(ApiError::unauthenticated("Anonymous access is not allowed"));
             }
+            refuse_before_body(&req, &caller)?;
             Ok(Caller(caller))
         })
     }
+}
+
+/// Quay checks permissions before it validates a request body, so a change that cannot
+/// be allowed is refused before the body is parsed: an anonymous caller gets 401, a
+/// token whose scopes cannot reach the endpoint's declared scope gets 403. Reads are
+/// left to the services (anonymous callers may read public things).
+fn refuse_before_body(req: &HttpRequest, caller: &CallerCtx) -> Result<(), ApiError> {
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return Ok(());
+    }
+    // A path through a sub-resource we do not serve is an unknown route (the handler
+    // answers 404), whoever asks.
+    if req
+        .match_info()
+        .get("repository")
+        .is_some_and(crate::routes::through_subresource)
+    {
+        return Ok(());
+    }
+    let Some(declared) = req
+        .app_data::<crate::routes::RoutePolicy>()
+        .and_then(|p| p.scope(req.method()))
+    else {
+        return Ok(());
+    };
+    match &caller.principal {
+        None => Err(quay_core::DomainError::unauthorized(false).into()),
+        Some(p) if !scopes_can_reach(p.scopes, declared) => {
+            Err(quay_core::DomainError::Forbidden.into())
+        }
+        Some(_) => Ok(()),
+    }
+}
+
+/// Whether a token with `scopes` could pass a check that declares `declared`, with every
+/// implication Quay's permission model makes (`repo:admin` covers `repo:write`, a user
+/// administrator may create repositories in their own namespace, ...). Errs on "could".
+fn scopes_can_reach(scopes: quay_core::scope::ScopeSet, declared: quay_core::scope::Scope) -> bool {
+    use quay_core::scope::Scope::*;
+    let any = |options: &[quay_core::scope::Scope]| options.iter().any(|s| scopes.contains(*s));
+    any(&[DirectLogin])
+        || match declared {
+            RepoRead => any(&[RepoRead, RepoWrite, RepoAdmin]),
+            RepoWrite => any(&[RepoWrite, RepoAdmin]),
+            RepoAdmin => any(&[RepoAdmin]),
+            RepoCreate => any(&[RepoCreate, OrgAdmin, UserAdmin]),
+            UserRead => any(&[UserRead, UserAdmin]),
+            UserAdmin => any(&[UserAdmin]),
+            OrgAdmin => any(&[OrgAdmin]),
+            SuperUser => any(&[SuperUser]),
+            DirectLogin => false,
+        }
 }
 
 /// Parses a request body: JSON, validated against `schema` with Quay's messages, then

@@ -90,6 +90,15 @@ pub const REPOSITORY_SUBRESOURCES: &[&str] = &[
     "trigger",
 ];
 
+/// Whether a `{repository}` path parameter runs through a sub-resource name (after the
+/// namespace), so the request addresses a sub-resource rather than a repository.
+pub fn through_subresource(repository: &str) -> bool {
+    repository
+        .split('/')
+        .skip(2)
+        .any(|segment| REPOSITORY_SUBRESOURCES.contains(&segment))
+}
+
 /// Module descriptions (discovery `tags`).
 pub const TAGS: &[(&str, &str)] = &[
     (
@@ -534,11 +543,29 @@ pub fn register(cfg: &mut ServiceConfig, config: &Config) {
         }
     }
     for path in paths {
+        let mut policy = RoutePolicy::default();
         let mut resource = web::resource(actix_pattern(path, config))
             .default_service(web::to(crate::method_not_allowed));
         for e in table.iter().filter(|e| e.path == path) {
+            policy.scopes.push((e.method.clone(), e.scope));
             resource = resource.route((e.route)());
         }
-        cfg.service(resource);
+        cfg.service(resource.app_data(policy));
+    }
+}
+
+/// The declared OAuth scope of each method of one route-table path, for checks that
+/// must happen before a request body is looked at (see `extract::Caller`).
+#[derive(Debug, Clone, Default)]
+pub struct RoutePolicy {
+    scopes: Vec<(Method, Option<Scope>)>,
+}
+
+impl RoutePolicy {
+    pub fn scope(&self, method: &Method) -> Option<Scope> {
+        self.scopes
+            .iter()
+            .find(|(m, _)| m == method)
+            .and_then(|(_, s)| *s)
     }
 }

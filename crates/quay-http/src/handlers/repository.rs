@@ -12,7 +12,7 @@ use serde_json::json;
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{json_body, Caller, QueryArgs};
-use crate::routes::REPOSITORY_SUBRESOURCES;
+use crate::routes::through_subresource;
 use crate::views::{
     DailyCount, ListOptions, RepositoryList, RepositoryListItemView, RepositoryView,
 };
@@ -21,16 +21,10 @@ use crate::{schemas, AppState};
 /// The `{repository}` path segment as a repository name; a path through a repository
 /// sub-resource we do not serve is an unknown route.
 fn repository_name(path: &str) -> ApiResult<RepositoryName> {
-    let name = RepositoryName::parse_path(path, None).ok_or_else(crate::unknown_route)?;
-    if name
-        .name
-        .split('/')
-        .skip(1)
-        .any(|segment| REPOSITORY_SUBRESOURCES.contains(&segment))
-    {
+    if through_subresource(path) {
         return Err(crate::unknown_route());
     }
-    Ok(name)
+    RepositoryName::parse_path(path, None).ok_or_else(crate::unknown_route)
 }
 
 #[derive(Deserialize)]
