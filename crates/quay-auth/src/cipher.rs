@@ -31,9 +31,14 @@ impl std::fmt::Debug for FieldCipher {
 impl FieldCipher {
     /// A cipher keyed by HMAC-SHA256(`secret`, "field-encryption").
     pub fn derived(secret: &[u8]) -> Self {
+        Self::for_purpose(secret, "field-encryption")
+    }
+
+    /// A cipher for one `purpose`, so values sealed for one use never open for another.
+    pub fn for_purpose(secret: &[u8], purpose: &str) -> Self {
         let mut mac =
             <Hmac<Sha256> as Mac>::new_from_slice(secret).expect("HMAC accepts any key length");
-        mac.update(b"field-encryption");
+        mac.update(purpose.as_bytes());
         let key = mac.finalize().into_bytes();
         Self {
             aead: Aes256Gcm::new(&key),

@@ -129,8 +129,13 @@ pub struct CredentialValidator {
     sessions: Sessions,
     authenticator: Authenticator,
     cipher: FieldCipher,
+    /// Seals passwords into client keys (`/api/v1/user/clientkey`).
+    client_keys: FieldCipher,
     config: Arc<Config>,
 }
+
+/// Quay's refusal of a plain password when `FEATURE_REQUIRE_ENCRYPTED_BASIC_AUTH` is on.
+pub const ENCRYPTED_PASSWORD_REQUIRED: &str = "Client login with unencrypted passwords is disabled. Please generate an encrypted password in the user admin panel for use here.";
 
 /// What a robot token may do: everything its repository and team grants allow.
 fn robot_scopes() -> ScopeSet {
@@ -145,11 +150,13 @@ fn robot_scopes() -> ScopeSet {
 }
 
 impl CredentialValidator {
+    /// `secret` keys the client keys (the instance secret, shared by replicas).
     pub fn new(
         store: Arc<dyn RegistryCredentialStore>,
         sessions: Sessions,
         authenticator: Authenticator,
         cipher: FieldCipher,
+        secret: &[u8],
         config: Arc<Config>,
     ) -> Self {
         Self {
@@ -157,8 +164,21 @@ impl CredentialValidator {
             sessions,
             authenticator,
             cipher,
+            client_keys: FieldCipher::for_purpose(secret, "client-key"),
             config,
         }
+    }
+
+    /// `POST /api/v1/user/clientkey`: the caller's password, sealed into a key that
+    /// logs in like the password (`docker login`) without revealing it. The password is
+    /// checked first; a wrong one is Quay's 400.
+    pub async fn client_key(&self, caller: &Caller, password: &str) -> DomainResult<String> {
+        let authz = crate::Authorizer::new(&self.config);
+        let p = authz.require_user_admin(caller)?;
+        if !self.sessions.verify(&p.username, password).await? {
+            return Err(quay_core::DomainError::invalid(INVALID_CREDENTIALS));
+        }
+        Ok(self.client_keys.encrypt(password))
     }
 
     /// Checks basic-auth credentials. `log_success` writes `login_success` (Quay does so
@@ -224,6 +244,14 @@ impl CredentialValidator {
         password: &str,
         log_success: bool,
     ) -> DomainResult<Result<ValidatedLogin, LoginFailure>> {
+        // A client key stands for the password it seals.
+        let unsealed = self.client_keys.decrypt(password).ok();
+        if unsealed.is_none() && self.config.feature_require_encrypted_basic_auth {
+            return Ok(Err(LoginFailure::Invalid(
+                ENCRYPTED_PASSWORD_REQUIRED.into(),
+            )));
+        }
+        let password = unsealed.as_deref().unwrap_or(password);
         let outcome = self
             .sessions
             .check_password(caller, username, password, "v2auth", log_success)

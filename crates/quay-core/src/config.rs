@@ -72,6 +72,10 @@ pub struct Config {
     pub feature_superusers_full_access: bool,
     #[serde(rename = "FEATURE_SUPERUSERS_ORG_CREATION_ONLY")]
     pub feature_superusers_org_creation_only: bool,
+    /// Registry logins refuse plain passwords; users log in with a client key
+    /// (`/api/v1/user/clientkey`) or a token.
+    #[serde(rename = "FEATURE_REQUIRE_ENCRYPTED_BASIC_AUTH")]
+    pub feature_require_encrypted_basic_auth: bool,
     /// Users may change their username (`PUT /api/v1/user/`).
     #[serde(rename = "FEATURE_USER_RENAME")]
     pub feature_user_rename: bool,
@@ -133,6 +137,7 @@ impl Default for Config {
             feature_superusers_full_access: false,
             feature_superusers_org_creation_only: false,
             feature_user_rename: false,
+            feature_require_encrypted_basic_auth: false,
             // Quay defaults to true, which makes an e-mail address mandatory for users and
             // organizations; with no mail server configured that only gets in the way.
             feature_mailing: false,
@@ -187,6 +192,7 @@ const KNOWN_KEYS: &[&str] = &[
     "FEATURE_SUPERUSERS_FULL_ACCESS",
     "FEATURE_SUPERUSERS_ORG_CREATION_ONLY",
     "FEATURE_USER_RENAME",
+    "FEATURE_REQUIRE_ENCRYPTED_BASIC_AUTH",
     "FEATURE_MAILING",
     "FEATURE_CHANGE_TAG_EXPIRATION",
     "FEATURE_APP_SPECIFIC_TOKENS",

@@ -94,6 +94,7 @@ impl AppState {
                 Sessions::new(store.clone()),
                 authenticator.clone(),
                 cipher.clone(),
+                secret,
                 config.clone(),
             ),
             robots: Arc::new(Robots::new(

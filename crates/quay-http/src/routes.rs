@@ -518,6 +518,16 @@ pub fn endpoints(config: &Config) -> Vec<Endpoint> {
             || web::post().to(superuser::take_ownership))
             .internal()
             .when(|c| c.feature_super_users),
+        ep(M::POST, "/api/v1/user/clientkey", "generateUserClientKey", "user",
+            "Return's the user's private client key.", Some(Scope::UserAdmin),
+            || web::post().to(user::generate_client_key))
+            .body("GenerateClientKey", schemas::generate_client_key)
+            .internal(),
+        ep(M::POST, "/api/v1/user/convert", "convertUserToOrganization", "user",
+            "Convert the user to an organization.", Some(Scope::UserAdmin),
+            || web::post().to(user::convert_user_to_organization))
+            .body("ConvertUser", schemas::convert_user)
+            .internal(),
     ];
     all.into_iter().filter(|e| (e.enabled)(config)).collect()
 }

@@ -75,6 +75,14 @@ pub fn superuser_update_org() -> Value {
     json!({"id": "UpdateOrg", "type": "object", "description": "Description of updates for an organization", "properties": {"name": {"type": "string", "description": "The new name for the organization"}}})
 }
 
+pub fn generate_client_key() -> Value {
+    json!({"type": "object", "required": ["password"], "properties": {"password": {"type": "string", "description": "The user's password"}}})
+}
+
+pub fn convert_user() -> Value {
+    json!({"type": "object", "description": "Information required to convert a user to an organization.", "required": ["adminUser", "adminPassword"], "properties": {"adminUser": {"type": "string", "description": "The user who will become an org admin's username"}, "adminPassword": {"type": "string", "description": "The user who will become an org admin's password"}, "plan": {"type": "string", "description": "The plan to which the organization should be subscribed"}}})
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::Value;

@@ -236,3 +236,54 @@ async fn a_new_password_ends_other_sessions_but_keeps_yours() {
         .await
         .contains(&"account_change_password".to_string()));
 }
+
+#[actix_web::test]
+async fn convert_an_account_into_an_organization() {
+    let h = Harness::new().await;
+    h.initialize("admin").await;
+    let (_, user_token) = h.user("someone", ALL_SCOPES).await;
+    let convert =
+        |user: &str, password: &str| json!({"adminUser": user, "adminPassword": password});
+    let r = h
+        .post(
+            "/api/v1/user/convert",
+            Some(&user_token),
+            // (A wrong password for `admin` would start its login backoff.)
+            convert("nobody", "wrong-password"),
+        )
+        .await;
+    assert_error(
+        &r,
+        400,
+        "invalid_request",
+        "The admin user credentials are not valid",
+    );
+    assert_eq!(r.body["reason"], "invaliduser");
+    let r = h
+        .post(
+            "/api/v1/user/convert",
+            Some(&user_token),
+            convert("admin", "password"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body, json!({"success": true}));
+    // The response signs the administrator in.
+    let cookie = r.session_cookie();
+    let me = h
+        .call_with(Method::GET, "/api/v1/user/", &[("Cookie", cookie)], None)
+        .await;
+    assert_eq!(me.body["username"], "admin");
+    // `someone` is an organization now, administered by `admin`; its token is dead.
+    let admin_token = h.token(h.namespace_id("admin").await, ALL_SCOPES).await;
+    let org = h
+        .get("/api/v1/organization/someone", Some(&admin_token))
+        .await;
+    assert_eq!(org.body["is_admin"], true, "{}", org.body);
+    assert_eq!(
+        h.get("/api/v1/user/", Some(&user_token)).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let kinds = h.log_kinds(h.namespace_id("someone").await).await;
+    assert_eq!(kinds.last().unwrap(), "account_convert");
+}

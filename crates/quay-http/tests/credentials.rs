@@ -263,3 +263,69 @@ async fn success_is_logged_only_when_asked() {
     assert!(ok.is_ok());
     assert_eq!(h.log_kinds(id).await.len(), before);
 }
+
+#[actix_web::test]
+async fn client_keys_log_in_like_the_password() {
+    let h = Harness::new().await;
+    let admin = h.initialize("admin").await;
+    assert_error(
+        &h.post(
+            "/api/v1/user/clientkey",
+            Some(&admin),
+            json!({"password": "wrong-password"}),
+        )
+        .await,
+        400,
+        "invalid_request",
+        "Invalid Username or Password",
+    );
+    let r = h
+        .post(
+            "/api/v1/user/clientkey",
+            Some(&admin),
+            json!({"password": "password"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let key = r.body["key"].as_str().unwrap().to_string();
+    assert!(!key.contains("password"));
+    assert!(login(&h, "admin", &key).await.is_ok());
+    // Someone else's key is not a password of theirs.
+    let (_, other) = h.user("other", ALL_SCOPES).await;
+    assert_eq!(
+        h.post(
+            "/api/v1/user/clientkey",
+            Some(&other),
+            json!({"password": "password"})
+        )
+        .await
+        .status,
+        StatusCode::BAD_REQUEST
+    );
+}
+
+#[actix_web::test]
+async fn encrypted_basic_auth_can_be_required() {
+    let config = Config {
+        feature_require_encrypted_basic_auth: true,
+        ..Config::default()
+    };
+    let h = Harness::with_config(config).await;
+    let admin = h.initialize("admin").await;
+    assert_eq!(
+        login(&h, "admin", "password").await,
+        refused(quay_auth::credentials::ENCRYPTED_PASSWORD_REQUIRED)
+    );
+    let key = h
+        .post(
+            "/api/v1/user/clientkey",
+            Some(&admin),
+            json!({"password": "password"}),
+        )
+        .await
+        .body["key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(login(&h, "admin", &key).await.is_ok());
+}

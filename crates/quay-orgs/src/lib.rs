@@ -140,6 +140,10 @@ pub trait UserService: Send + Sync {
 
     /// `DELETE /api/v1/user/`: the caller deletes their own account.
     async fn delete_current_user(&self, caller: &Caller) -> DomainResult<()>;
+
+    /// `POST /api/v1/user/convert`: the caller's account becomes an organization that
+    /// `admin_id` (whose credentials the HTTP layer checked) administers.
+    async fn convert_to_organization(&self, caller: &Caller, admin_id: i64) -> DomainResult<()>;
 }
 
 /// The organization operations of the API.

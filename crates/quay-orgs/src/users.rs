@@ -380,6 +380,21 @@ impl UserService for Users {
         }
     }
 
+    async fn convert_to_organization(&self, caller: &Caller, admin_id: i64) -> DomainResult<()> {
+        let p = self.authz.require_user_admin(caller)?;
+        let user = self
+            .store
+            .find_namespace_by_id(p.user_id)
+            .await?
+            .filter(|u| !u.organization && !u.robot)
+            .ok_or(DomainError::NotFound)?;
+        if admin_id == user.id {
+            return Err(DomainError::invalid("The admin user is not valid"));
+        }
+        let log = NewLogEntry::new(LogKind::AccountConvert, caller, Some(user.id), json!({}));
+        self.store.take_ownership(user.id, admin_id, log).await
+    }
+
     async fn delete_current_user(&self, caller: &Caller) -> DomainResult<()> {
         let user = self.own_account_for_change(caller).await?;
         let log = NewLogEntry::new(

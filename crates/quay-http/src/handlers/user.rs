@@ -173,3 +173,61 @@ pub async fn change_user_details(
     }
     Ok(res.json(UserView::new(details)))
 }
+
+#[derive(Deserialize)]
+struct GenerateClientKey {
+    password: String,
+}
+
+/// `POST /api/v1/user/clientkey`: a key that logs in like the password.
+pub async fn generate_client_key(
+    state: Data<AppState>,
+    Caller(caller): Caller,
+    body: Bytes,
+) -> ApiResult {
+    let req: GenerateClientKey = json_body(&body, &schemas::generate_client_key())?;
+    let key = state.credentials.client_key(&caller, &req.password).await?;
+    Ok(HttpResponse::Ok().json(json!({ "key": key })))
+}
+
+#[derive(Deserialize)]
+struct ConvertUser {
+    #[serde(rename = "adminUser")]
+    admin_user: String,
+    #[serde(rename = "adminPassword")]
+    admin_password: String,
+}
+
+/// `POST /api/v1/user/convert`: the caller's account becomes an organization; the
+/// response signs the administrator in, as Quay's `conduct_signin`.
+pub async fn convert_user_to_organization(
+    state: Data<AppState>,
+    Caller(caller): Caller,
+    req: actix_web::HttpRequest,
+    body: Bytes,
+) -> ApiResult {
+    let b: ConvertUser = json_body(&body, &schemas::convert_user())?;
+    let invalid =
+        |msg: &str| ApiError::invalid_request(msg).with_payload("reason", json!("invaliduser"));
+    let admin = state
+        .sessions
+        .check_password(&caller, &b.admin_user, &b.admin_password, "quayauth", false)
+        .await?;
+    let quay_auth::SignIn::Success { user_id, uuid, .. } = admin else {
+        return Err(invalid("The admin user credentials are not valid"));
+    };
+    state
+        .users
+        .convert_to_organization(&caller, user_id)
+        .await
+        .map_err(|e| match e {
+            DomainError::InvalidRequest(msg) => invalid(&msg),
+            other => other.into(),
+        })?;
+    if let Some(old) = session::read(&req, &state).and_then(|s| s.uid) {
+        state.authenticator.forget_session(&old);
+    }
+    let mut res = HttpResponse::Ok();
+    start_session(&state, &mut res, uuid);
+    Ok(res.json(json!({"success": true})))
+}
