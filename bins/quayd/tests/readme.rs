@@ -48,6 +48,7 @@ async fn readme_walkthrough_works_verbatim() {
         "\"Created\"",
         r#"{"namespace":"myorg","name":"myrepo","kind":"image"}"#,
         r#"{"repositories":[{"namespace":"myorg","name":"myrepo","description":"My first repository","is_public":false,"kind":"image","state":"NORMAL","is_starred":false}]}"#,
+        "}]}myorg+deployer\n",
     ] {
         assert!(
             stdout.contains(expected),
