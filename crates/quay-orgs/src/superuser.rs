@@ -117,23 +117,25 @@ impl SuperUsers {
 
     /// Quay's `@require_fresh_login` + `SuperUserPermission`.
     fn require_superuser(&self, caller: &Caller) -> DomainResult<()> {
-        let timeout = self.config.fresh_login_timeout_seconds();
-        self.authz
-            .require_fresh_login(caller, Utc::now().timestamp(), timeout)?;
-        match &caller.principal {
-            Some(p) if p.superuser => Ok(()),
-            _ => Err(DomainError::unauthorized(caller.is_authenticated())),
-        }
+        self.require_panel(caller, |p| p.superuser)
     }
 
     /// Reading through the superuser panel: superusers, and global read-only superusers
     /// (`GLOBAL_READONLY_SUPER_USERS`), who may read everything and change nothing.
     fn require_superuser_read(&self, caller: &Caller) -> DomainResult<()> {
+        self.require_panel(caller, |p| p.superuser || p.global_readonly_superuser)
+    }
+
+    fn require_panel(
+        &self,
+        caller: &Caller,
+        allowed: impl Fn(&quay_core::Principal) -> bool,
+    ) -> DomainResult<()> {
         let timeout = self.config.fresh_login_timeout_seconds();
         self.authz
             .require_fresh_login(caller, Utc::now().timestamp(), timeout)?;
         match &caller.principal {
-            Some(p) if p.superuser || p.global_readonly_superuser => Ok(()),
+            Some(p) if allowed(p) => Ok(()),
             _ => Err(DomainError::unauthorized(caller.is_authenticated())),
         }
     }

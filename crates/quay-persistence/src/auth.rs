@@ -18,7 +18,7 @@ use sea_orm::{
 
 use crate::entity::{oauth_access_token, oauth_application};
 use crate::logs::insert_log;
-use crate::{db_err, SqlStore};
+use crate::{db_err, query_all, SqlStore};
 
 #[derive(FromQueryResult)]
 struct TokenRow {
@@ -220,36 +220,28 @@ impl OAuthProviderStore for SqlStore {
             scope: String,
             client_id: String,
         }
-        let rows = self
-            .db
-            .conn
-            .query_all(self.db.stmt(
-                "SELECT t.uuid, t.scope, a.client_id FROM oauth_access_token t \
-                 JOIN oauth_application a ON a.id = t.application_id \
-                 WHERE t.authorized_user_id = ? ORDER BY t.id",
-                vec![user_id.into()],
-            ))
-            .await
-            .map_err(db_err)?;
-        let clients = self
-            .db
-            .conn
-            .query_all(self.db.stmt(
-                &format!(
-                    "{SELECT_CLIENT} WHERE a.id IN (SELECT application_id FROM oauth_access_token \
-                     WHERE authorized_user_id = ?)"
-                ),
-                vec![user_id.into()],
-            ))
-            .await
-            .map_err(db_err)?
-            .iter()
-            .map(|row| ClientRow::from_query_result(row, "").map(ClientApplication::from))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(db_err)?;
-        rows.iter()
-            .map(|row| {
-                let r = Row::from_query_result(row, "").map_err(db_err)?;
+        let rows: Vec<Row> = query_all(
+            &self.db,
+            &self.db.conn,
+            "SELECT t.uuid, t.scope, a.client_id FROM oauth_access_token t \
+             JOIN oauth_application a ON a.id = t.application_id \
+             WHERE t.authorized_user_id = ? ORDER BY t.id",
+            vec![user_id.into()],
+        )
+        .await?;
+        let clients: Vec<ClientRow> = query_all(
+            &self.db,
+            &self.db.conn,
+            &format!(
+                "{SELECT_CLIENT} WHERE a.id IN (SELECT application_id FROM oauth_access_token \
+                 WHERE authorized_user_id = ?)"
+            ),
+            vec![user_id.into()],
+        )
+        .await?;
+        let clients: Vec<ClientApplication> = clients.into_iter().map(Into::into).collect();
+        rows.into_iter()
+            .map(|r| {
                 let application = clients
                     .iter()
                     .find(|c| c.client_id == r.client_id)
@@ -289,22 +281,14 @@ impl OAuthProviderStore for SqlStore {
 #[async_trait]
 impl ApplicationStore for SqlStore {
     async fn list_applications(&self, org_id: i64) -> DomainResult<Vec<ClientApplication>> {
-        let rows = self
-            .db
-            .conn
-            .query_all(self.db.stmt(
-                &format!("{SELECT_CLIENT} WHERE a.organization_id = ? ORDER BY a.id"),
-                vec![org_id.into()],
-            ))
-            .await
-            .map_err(db_err)?;
-        rows.iter()
-            .map(|row| {
-                ClientRow::from_query_result(row, "")
-                    .map(ClientApplication::from)
-                    .map_err(db_err)
-            })
-            .collect()
+        let rows: Vec<ClientRow> = query_all(
+            &self.db,
+            &self.db.conn,
+            &format!("{SELECT_CLIENT} WHERE a.organization_id = ? ORDER BY a.id"),
+            vec![org_id.into()],
+        )
+        .await?;
+        Ok(rows.into_iter().map(Into::into).collect())
     }
 
     async fn find_application(&self, client_id: &str) -> DomainResult<Option<ClientApplication>> {

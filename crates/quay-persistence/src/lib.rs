@@ -168,6 +168,19 @@ fn db_err(err: DbErr) -> DomainError {
     DomainError::Internal(err.to_string())
 }
 
+/// Runs `sql` (with `?` placeholders) on `conn` and decodes every row as `T`.
+async fn query_all<T: sea_orm::FromQueryResult>(
+    db: &Database,
+    conn: &impl ConnectionTrait,
+    sql: &str,
+    values: Vec<Value>,
+) -> Result<Vec<T>, DomainError> {
+    let rows = conn.query_all(db.stmt(sql, values)).await.map_err(db_err)?;
+    rows.iter()
+        .map(|row| T::from_query_result(row, "").map_err(db_err))
+        .collect()
+}
+
 /// Whether any user exists (for the server's first-start hint).
 pub async fn has_users(db: &Database) -> Result<bool, DbErr> {
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};

@@ -15,7 +15,7 @@ use sea_orm::{
 
 use crate::entity::{namespace, robot_account};
 use crate::logs::insert_log;
-use crate::{db_err, Database, SqlStore};
+use crate::{db_err, query_all, Database, SqlStore};
 
 const SELECT_ROBOT: &str = "SELECT n.id AS id, n.username AS name, r.owner_id AS owner_id, \
      n.creation_date AS created, n.last_accessed AS last_accessed, r.description AS description, \
@@ -55,18 +55,6 @@ fn placeholders(n: usize) -> String {
     vec!["?"; n].join(", ")
 }
 
-async fn query_rows<T: FromQueryResult>(
-    db: &Database,
-    conn: &impl ConnectionTrait,
-    sql: &str,
-    values: Vec<Value>,
-) -> DomainResult<Vec<T>> {
-    let rows = conn.query_all(db.stmt(sql, values)).await.map_err(db_err)?;
-    rows.iter()
-        .map(|row| T::from_query_result(row, "").map_err(db_err))
-        .collect()
-}
-
 /// Deletes the robots owned by `owner_id` (before the owner itself goes).
 pub(crate) async fn delete_owned_robots(
     db: &Database,
@@ -94,7 +82,7 @@ pub(crate) async fn rename_owned_robots(
         id: i64,
         username: String,
     }
-    let robots: Vec<Named> = query_rows(
+    let robots: Vec<Named> = query_all(
         db,
         conn,
         "SELECT n.id, n.username FROM namespace n JOIN robot_account r ON r.robot_id = n.id \
@@ -118,7 +106,7 @@ pub(crate) async fn rename_owned_robots(
 impl RobotStore for SqlStore {
     async fn find_robot(&self, name: &str) -> DomainResult<Option<RobotRecord>> {
         let sql = format!("{SELECT_ROBOT} WHERE n.username = ? AND n.robot = ?");
-        let rows: Vec<Row> = query_rows(
+        let rows: Vec<Row> = query_all(
             &self.db,
             &self.db.conn,
             &sql,
@@ -139,7 +127,7 @@ impl RobotStore for SqlStore {
             sql.push_str(" LIMIT ?");
             values.push((limit.min(i64::MAX as u64) as i64).into());
         }
-        let rows: Vec<Row> = query_rows(&self.db, &self.db.conn, &sql, values).await?;
+        let rows: Vec<Row> = query_all(&self.db, &self.db.conn, &sql, values).await?;
         rows.into_iter().map(Row::into_record).collect()
     }
 
@@ -155,7 +143,7 @@ impl RobotStore for SqlStore {
             placeholders(robot_ids.len())
         );
         let values = robot_ids.iter().map(|&id| id.into()).collect();
-        let rows: Vec<TeamRow> = query_rows(&self.db, &self.db.conn, &sql, values).await?;
+        let rows: Vec<TeamRow> = query_all(&self.db, &self.db.conn, &sql, values).await?;
         Ok(rows.into_iter().map(|r| (r.user_id, r.name)).collect())
     }
 
@@ -178,7 +166,7 @@ impl RobotStore for SqlStore {
             placeholders(robot_ids.len())
         );
         let values = robot_ids.iter().map(|&id| id.into()).collect();
-        let rows: Vec<PermRow> = query_rows(&self.db, &self.db.conn, &sql, values).await?;
+        let rows: Vec<PermRow> = query_all(&self.db, &self.db.conn, &sql, values).await?;
         rows.into_iter()
             .map(|r| {
                 let role = Role::from_code(r.role)
