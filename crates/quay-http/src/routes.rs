@@ -241,6 +241,12 @@ const SUPERUSER_ORG_LIST_QUERY: &[QueryParam] = &[
     },
 ];
 
+const STARRED_QUERY: &[QueryParam] = &[QueryParam {
+    name: "next_page",
+    help: "The page token for the next page",
+    kind: "string",
+}];
+
 const DISCOVERY_QUERY: &[QueryParam] = &[QueryParam {
     name: "internal",
     help: "Whether to include internal APIs.",
@@ -528,6 +534,17 @@ pub fn endpoints(config: &Config) -> Vec<Endpoint> {
             || web::post().to(user::convert_user_to_organization))
             .body("ConvertUser", schemas::convert_user)
             .internal(),
+        ep(M::GET, "/api/v1/user/starred", "listStarredRepos", "user",
+            "List all starred repositories.", Some(Scope::UserAdmin),
+            || web::get().to(repository::list_starred_repos))
+            .query(STARRED_QUERY),
+        ep(M::POST, "/api/v1/user/starred", "createStar", "user",
+            "Star a repository.", Some(Scope::RepoRead),
+            || web::post().to(repository::create_star))
+            .body("NewStarredRepository", schemas::new_starred_repository),
+        ep(M::DELETE, "/api/v1/user/starred/{repository}", "deleteStar", "user",
+            "Removes a star from a repository.", Some(Scope::UserAdmin),
+            || web::delete().to(repository::delete_star)),
     ];
     all.into_iter().filter(|e| (e.enabled)(config)).collect()
 }

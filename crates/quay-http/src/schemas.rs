@@ -83,6 +83,10 @@ pub fn convert_user() -> Value {
     json!({"type": "object", "description": "Information required to convert a user to an organization.", "required": ["adminUser", "adminPassword"], "properties": {"adminUser": {"type": "string", "description": "The user who will become an org admin's username"}, "adminPassword": {"type": "string", "description": "The user who will become an org admin's password"}, "plan": {"type": "string", "description": "The plan to which the organization should be subscribed"}}})
 }
 
+pub fn new_starred_repository() -> Value {
+    json!({"type": "object", "required": ["namespace", "repository"], "properties": {"namespace": {"type": "string", "description": "Namespace in which the repository belongs"}, "repository": {"type": "string", "description": "Repository name"}}})
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::Value;

@@ -287,6 +287,38 @@ impl RepoStore for SqlStore {
         txn.commit().await
     }
 
+    async fn set_star(&self, user_id: i64, repository_id: i64, starred: bool) -> DomainResult<()> {
+        let txn = self.db.begin_write().await?;
+        let values = || vec![user_id.into(), repository_id.into()];
+        if starred {
+            let exists = txn
+                .query_one(self.db.stmt(
+                    "SELECT 1 AS one FROM star WHERE user_id = ? AND repository_id = ?",
+                    values(),
+                ))
+                .await
+                .map_err(db_err)?;
+            if exists.is_none() {
+                let mut v = values();
+                v.push(Utc::now().into());
+                txn.execute(self.db.stmt(
+                    "INSERT INTO star (user_id, repository_id, created) VALUES (?, ?, ?)",
+                    v,
+                ))
+                .await
+                .map_err(db_err)?;
+            }
+        } else {
+            txn.execute(self.db.stmt(
+                "DELETE FROM star WHERE user_id = ? AND repository_id = ?",
+                values(),
+            ))
+            .await
+            .map_err(db_err)?;
+        }
+        txn.commit().await
+    }
+
     async fn list_repositories(&self, q: &RepositoryQuery) -> DomainResult<RepositoryPage> {
         let v = q.viewer.unwrap_or(NOBODY);
         let since = (Utc::now() - Duration::days(POPULARITY_DAYS)).date_naive();

@@ -74,6 +74,9 @@ pub trait RepoStore: Send + Sync {
 
     async fn list_repositories(&self, query: &RepositoryQuery) -> DomainResult<RepositoryPage>;
 
+    /// Stars (or unstars) the repository for the user; starring twice is one star.
+    async fn set_star(&self, user_id: i64, repository_id: i64, starred: bool) -> DomainResult<()>;
+
     /// Pull and push counts per day since `since`, oldest first.
     async fn action_counts(
         &self,
@@ -145,4 +148,19 @@ pub trait RepoService: Send + Sync {
     ) -> DomainResult<()>;
 
     async fn delete_repository(&self, caller: &Caller, name: &RepositoryName) -> DomainResult<()>;
+
+    /// `GET /api/v1/user/starred`: the caller's starred repositories they can still read.
+    async fn list_starred(
+        &self,
+        caller: &Caller,
+        after_id: Option<i64>,
+    ) -> DomainResult<RepositoryPage>;
+
+    /// `POST /api/v1/user/starred` (`starred`) and `DELETE /api/v1/user/starred/{repo}`.
+    async fn set_star(
+        &self,
+        caller: &Caller,
+        name: &RepositoryName,
+        starred: bool,
+    ) -> DomainResult<()>;
 }

@@ -8,7 +8,7 @@ use quay_auth::{secret, Authorizer};
 use quay_core::cache::TtlCache;
 use quay_core::config::Config;
 use quay_core::names::{is_valid_repository_name, RepositoryName};
-use quay_core::role::{RepositoryState, Role, Visibility};
+use quay_core::role::{RepositoryKind, RepositoryState, Role, Visibility};
 use quay_core::{Caller, DomainError, DomainResult};
 use quay_logs::{LogKind, NewLogEntry};
 use serde_json::json;
@@ -269,6 +269,41 @@ impl RepoService for Repositories {
         let deleted = self.store.delete_repository(repo.id, log).await;
         self.forget(&repo.namespace, &repo.name);
         deleted
+    }
+
+    async fn list_starred(
+        &self,
+        caller: &Caller,
+        after_id: Option<i64>,
+    ) -> DomainResult<RepositoryPage> {
+        let p = self.authz.require_user_admin(caller)?;
+        let query = RepositoryQuery {
+            viewer: Some(p.user_id),
+            include_public: true,
+            namespace: None,
+            starred_only: true,
+            kind: RepositoryKind::Image,
+            after_id,
+            limit: REPOS_PER_PAGE,
+        };
+        self.store.list_repositories(&query).await
+    }
+
+    async fn set_star(
+        &self,
+        caller: &Caller,
+        name: &RepositoryName,
+        starred: bool,
+    ) -> DomainResult<()> {
+        // Quay needs `user:admin` (the star is the user's) and, to star, `repo:read`.
+        // It stars repositories the caller cannot read; we do not, so names of private
+        // repositories stay private.
+        let p = self.authz.require_user_admin(caller)?;
+        let user_id = p.user_id;
+        let (repo, _) = self.authorized(caller, name, Role::Read).await?;
+        let changed = self.store.set_star(user_id, repo.id, starred).await;
+        self.forget(&repo.namespace, &repo.name);
+        changed
     }
 }
 

@@ -204,3 +204,64 @@ pub async fn change_visibility(
         .await?;
     Ok(HttpResponse::Ok().json(json!({"success": true})))
 }
+
+/// `GET /api/v1/user/starred`.
+pub async fn list_starred_repos(
+    state: Data<AppState>,
+    Caller(caller): Caller,
+    req: HttpRequest,
+) -> ApiResult {
+    let now = Utc::now().timestamp();
+    let after_id = QueryArgs::parse(&req)
+        .string("next_page")
+        .and_then(|t| state.page_tokens.decode::<RepoPagePosition>(t, now))
+        .map(|p| p.after_id);
+    let page = state.repos.list_starred(&caller, after_id).await?;
+    let repositories: Vec<serde_json::Value> = page
+        .items
+        .into_iter()
+        .map(|i| {
+            let r = i.repository;
+            json!({
+                "namespace": r.namespace,
+                "name": r.name,
+                "description": r.description,
+                "is_public": r.visibility.is_public(),
+                "kind": r.kind.as_str(),
+            })
+        })
+        .collect();
+    let mut body = json!({ "repositories": repositories });
+    if let Some(after_id) = page.next_after_id {
+        body["next_page"] = json!(state
+            .page_tokens
+            .encode(&RepoPagePosition { after_id }, now));
+    }
+    Ok(HttpResponse::Ok().json(body))
+}
+
+#[derive(Deserialize)]
+struct NewStar {
+    namespace: String,
+    repository: String,
+}
+
+/// `POST /api/v1/user/starred`.
+pub async fn create_star(state: Data<AppState>, Caller(caller): Caller, body: Bytes) -> ApiResult {
+    let req: NewStar = json_body(&body, &schemas::new_starred_repository())?;
+    let name = repository_name(&format!("{}/{}", req.namespace, req.repository))?;
+    state.repos.set_star(&caller, &name, true).await?;
+    Ok(HttpResponse::Created()
+        .json(json!({"namespace": req.namespace, "repository": req.repository})))
+}
+
+/// `DELETE /api/v1/user/starred/{repository}`.
+pub async fn delete_star(
+    state: Data<AppState>,
+    Caller(caller): Caller,
+    path: Path<String>,
+) -> ApiResult {
+    let name = repository_name(&path)?;
+    state.repos.set_star(&caller, &name, false).await?;
+    Ok(HttpResponse::build(StatusCode::NO_CONTENT).finish())
+}

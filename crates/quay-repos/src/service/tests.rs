@@ -152,6 +152,10 @@ impl RepoStore for FakeStore {
         Ok(())
     }
 
+    async fn set_star(&self, _: i64, _: i64, _: bool) -> DomainResult<()> {
+        Ok(())
+    }
+
     async fn delete_repository(&self, id: i64, log: NewLogEntry) -> DomainResult<()> {
         let mut s = self.state.lock().unwrap();
         s.repos.retain(|r| r.id != id);
