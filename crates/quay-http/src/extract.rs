@@ -134,11 +134,12 @@ fn refuse_before_body(req: &HttpRequest, caller: &CallerCtx) -> Result<(), ApiEr
 
 /// Whether a token with `scopes` could pass a check that declares `declared`, with every
 /// implication Quay's permission model makes (`repo:admin` covers `repo:write`, a user
-/// administrator may create repositories in their own namespace, ...). Errs on "could".
+/// administrator may create repositories in their own namespace, `super:user` passes
+/// organization checks under `FEATURE_SUPERUSERS_FULL_ACCESS`, ...). Errs on "could".
 fn scopes_can_reach(scopes: quay_core::scope::ScopeSet, declared: quay_core::scope::Scope) -> bool {
     use quay_core::scope::Scope::*;
     let any = |options: &[quay_core::scope::Scope]| options.iter().any(|s| scopes.contains(*s));
-    any(&[DirectLogin])
+    any(&[DirectLogin, SuperUser])
         || match declared {
             RepoRead => any(&[RepoRead, RepoWrite, RepoAdmin]),
             RepoWrite => any(&[RepoWrite, RepoAdmin]),

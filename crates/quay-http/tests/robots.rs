@@ -415,3 +415,38 @@ async fn organization_robots_by_role() {
     let left = query_texts(&h.t.db, "SELECT username FROM namespace WHERE robot = TRUE").await;
     assert_eq!(left, Vec::<String>::new());
 }
+
+#[actix_web::test]
+async fn superusers_with_full_access_manage_any_organizations_robots() {
+    for full_access in [true, false] {
+        let config = quay_core::config::Config {
+            super_users: vec!["admin".into()],
+            feature_superusers_full_access: full_access,
+            ..quay_core::config::Config::default()
+        };
+        let h = Harness::with_config(config).await;
+        h.initialize("admin").await;
+        let (_, owner) = h.user("owner", ALL_SCOPES).await;
+        h.post(
+            "/api/v1/organization/",
+            Some(&owner),
+            json!({"name": "acme", "email": "acme@example.com"}),
+        )
+        .await;
+        // A token with only `super:user`: the superuser's powers, nothing else.
+        let superuser = h.token(h.namespace_id("admin").await, "super:user").await;
+        let r = h
+            .put(
+                "/api/v1/organization/acme/robots/ops",
+                Some(&superuser),
+                json!({}),
+            )
+            .await;
+        let expected = if full_access {
+            StatusCode::CREATED
+        } else {
+            StatusCode::FORBIDDEN
+        };
+        assert_eq!(r.status, expected, "full access {full_access}: {}", r.body);
+    }
+}
