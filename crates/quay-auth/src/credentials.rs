@@ -131,6 +131,7 @@ pub struct CredentialValidator {
     cipher: FieldCipher,
     /// Seals passwords into client keys (`/api/v1/user/clientkey`).
     client_keys: FieldCipher,
+    authz: crate::Authorizer,
     config: Arc<Config>,
 }
 
@@ -165,6 +166,7 @@ impl CredentialValidator {
             authenticator,
             cipher,
             client_keys: FieldCipher::for_purpose(secret, "client-key"),
+            authz: crate::Authorizer::new(&config),
             config,
         }
     }
@@ -173,8 +175,7 @@ impl CredentialValidator {
     /// logs in like the password (`docker login`) without revealing it. The password is
     /// checked first; a wrong one is Quay's 400.
     pub async fn client_key(&self, caller: &Caller, password: &str) -> DomainResult<String> {
-        let authz = crate::Authorizer::new(&self.config);
-        let p = authz.require_user_admin(caller)?;
+        let p = self.authz.require_user_admin(caller)?;
         if !self.sessions.verify(&p.username, password).await? {
             return Err(quay_core::DomainError::invalid(INVALID_CREDENTIALS));
         }
