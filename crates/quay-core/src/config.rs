@@ -81,6 +81,15 @@ pub struct Config {
     pub feature_user_rename: bool,
     #[serde(rename = "FEATURE_MAILING")]
     pub feature_mailing: bool,
+    /// With `FEATURE_MAILING`, adding a non-member to a team invites them instead.
+    #[serde(rename = "FEATURE_REQUIRE_TEAM_INVITE")]
+    pub feature_require_team_invite: bool,
+    /// Team syncing endpoints exist (they need a federated authentication backend).
+    #[serde(rename = "FEATURE_TEAM_SYNCING")]
+    pub feature_team_syncing: bool,
+    /// Organization admins who are not superusers may set up team syncing.
+    #[serde(rename = "FEATURE_NONSUPERUSER_TEAM_SYNCING_SETUP")]
+    pub feature_nonsuperuser_team_syncing_setup: bool,
     #[serde(rename = "FEATURE_CHANGE_TAG_EXPIRATION")]
     pub feature_change_tag_expiration: bool,
     #[serde(rename = "FEATURE_USER_CREATION")]
@@ -141,6 +150,9 @@ impl Default for Config {
             // Quay defaults to true, which makes an e-mail address mandatory for users and
             // organizations; with no mail server configured that only gets in the way.
             feature_mailing: false,
+            feature_require_team_invite: true,
+            feature_team_syncing: false,
+            feature_nonsuperuser_team_syncing_setup: false,
             feature_change_tag_expiration: true,
             feature_user_creation: true,
             feature_direct_login: true,
@@ -194,6 +206,9 @@ const KNOWN_KEYS: &[&str] = &[
     "FEATURE_USER_RENAME",
     "FEATURE_REQUIRE_ENCRYPTED_BASIC_AUTH",
     "FEATURE_MAILING",
+    "FEATURE_REQUIRE_TEAM_INVITE",
+    "FEATURE_TEAM_SYNCING",
+    "FEATURE_NONSUPERUSER_TEAM_SYNCING_SETUP",
     "FEATURE_CHANGE_TAG_EXPIRATION",
     "FEATURE_APP_SPECIFIC_TOKENS",
     "FEATURE_DIRECT_LOGIN",

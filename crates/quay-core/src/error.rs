@@ -23,6 +23,10 @@ pub enum DomainError {
     FreshLoginRequired,
     #[error("Not Found")]
     NotFound,
+    /// A data-model rule refused the change (Quay's `DataModelException`: 400 with a
+    /// `message` key besides the standard ones).
+    #[error("{0}")]
+    Rejected(String),
     /// A uniqueness rule was violated (Quay answers these with 400 and a message).
     #[error("{0}")]
     Conflict(String),
@@ -39,6 +43,10 @@ pub enum DomainError {
 impl DomainError {
     pub fn invalid(msg: impl Into<String>) -> Self {
         DomainError::InvalidRequest(msg.into())
+    }
+
+    pub fn rejected(msg: impl Into<String>) -> Self {
+        DomainError::Rejected(msg.into())
     }
 
     pub fn internal(err: impl std::fmt::Display) -> Self {

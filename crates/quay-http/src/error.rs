@@ -79,6 +79,9 @@ impl From<DomainError> for ApiError {
             DomainError::InvalidRequest(msg) | DomainError::Conflict(msg) => {
                 Self::invalid_request(msg)
             }
+            DomainError::Rejected(msg) => {
+                Self::invalid_request(msg.clone()).with_payload("message", msg.into())
+            }
             DomainError::Unauthenticated(msg) => Self::unauthenticated(msg),
             DomainError::Forbidden => {
                 Self::new(StatusCode::FORBIDDEN, "insufficient_scope", "Unauthorized")

@@ -28,8 +28,9 @@ use quay_auth::{Authorizer, OAuthProvider};
 use quay_core::config::Config;
 use quay_core::signed::{SignedTokens, PAGE_TOKEN_TTL_SECS};
 use quay_orgs::{
-    ApplicationService, Applications, OrgService, Organizations, RobotService, Robots, SuperUsers,
-    SuperuserService, UserService, Users,
+    ApplicationService, Applications, NotificationService, Notifications, OrgService,
+    Organizations, RobotService, Robots, SuperUsers, SuperuserService, TeamService, Teams,
+    UserService, Users,
 };
 use quay_persistence::{Database, SqlStore};
 use quay_repos::{RepoService, Repositories};
@@ -50,6 +51,8 @@ pub struct AppState {
     pub superusers: Arc<dyn SuperuserService>,
     pub robots: Arc<dyn RobotService>,
     pub applications: Arc<dyn ApplicationService>,
+    pub teams: Arc<dyn TeamService>,
+    pub notifications: Arc<dyn NotificationService>,
     /// The OAuth 2 provider and the user's granted tokens.
     pub oauth: OAuthProvider,
     pub sessions: Sessions,
@@ -97,6 +100,13 @@ impl AppState {
                 secret,
                 config.clone(),
             ),
+            notifications: Arc::new(Notifications::new(store.clone(), cipher.clone(), &config)),
+            teams: Arc::new(Teams::new(
+                store.clone(),
+                store.clone(),
+                cipher.clone(),
+                &config,
+            )),
             robots: Arc::new(Robots::new(
                 store.clone(),
                 store.clone(),

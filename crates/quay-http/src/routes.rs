@@ -10,7 +10,8 @@ use quay_core::scope::Scope;
 use serde_json::Value;
 
 use crate::handlers::{
-    application, apptoken, discovery, organization, repository, robot, session, superuser, user,
+    application, apptoken, discovery, organization, repository, robot, session, superuser, team,
+    user,
 };
 use crate::schemas;
 
@@ -61,6 +62,11 @@ pub const PATH_PARAMS: &[(&str, &str)] = &[
         "The namespace of the user or organization being managed",
     ),
     ("access_token_uuid", "The uuid of the access token"),
+    ("teamname", "The name of the team"),
+    ("membername", "The username of the team member"),
+    ("email", ""),
+    ("code", "The invite code"),
+    ("uuid", "The uuid of the notification"),
     (
         "robot_shortname",
         "The short name for the robot, without any user or organization prefix",
@@ -113,6 +119,7 @@ pub const TAGS: &[(&str, &str)] = &[
     ("repository", "List, create and manage repositories."),
     ("robot", "Manage user and organization robot accounts."),
     ("superuser", "Superuser API."),
+    ("team", "Create, list and manage an organization's teams."),
     ("user", "Manage the current user."),
 ];
 
@@ -247,6 +254,25 @@ const STARRED_QUERY: &[QueryParam] = &[QueryParam {
     kind: "string",
 }];
 
+const TEAM_MEMBERS_QUERY: &[QueryParam] = &[QueryParam {
+    name: "includePending",
+    help: "Whether to include pending members",
+    kind: "boolean",
+}];
+
+const NOTIFICATIONS_QUERY: &[QueryParam] = &[
+    QueryParam {
+        name: "page",
+        help: "Offset page number. (int)",
+        kind: "integer",
+    },
+    QueryParam {
+        name: "limit",
+        help: "Limit on the number of results (int)",
+        kind: "integer",
+    },
+];
+
 const DISCOVERY_QUERY: &[QueryParam] = &[QueryParam {
     name: "internal",
     help: "Whether to include internal APIs.",
@@ -345,6 +371,80 @@ pub fn endpoints(config: &Config) -> Vec<Endpoint> {
         ep(M::DELETE, "/api/v1/organization/{orgname}", "deleteAdminedOrganization", "organization",
             "Deletes the specified organization.", Some(Scope::OrgAdmin),
             || web::delete().to(organization::delete_organization)),
+        ep(M::GET, "/api/v1/organization/{orgname}/members", "getOrganizationMembers", "organization",
+            "List the human members of the specified organization.", Some(Scope::OrgAdmin),
+            || web::get().to(organization::get_organization_members)),
+        ep(M::GET, "/api/v1/organization/{orgname}/members/{membername}", "getOrganizationMember", "organization",
+            "Retrieves the details of a member of the organization.", Some(Scope::OrgAdmin),
+            || web::get().to(organization::get_organization_member)),
+        ep(M::DELETE, "/api/v1/organization/{orgname}/members/{membername}", "removeOrganizationMember", "organization",
+            "Removes a member from an organization, revoking all its repository priviledges and removing it from all teams in the organization.",
+            Some(Scope::OrgAdmin),
+            || web::delete().to(organization::remove_organization_member)),
+        ep(M::GET, "/api/v1/organization/{orgname}/collaborators", "getOrganizationCollaborators", "organization",
+            "List outside collaborators of the specified organization.", Some(Scope::OrgAdmin),
+            || web::get().to(organization::get_organization_collaborators)),
+        ep(M::PUT, "/api/v1/organization/{orgname}/team/{teamname}", "updateOrganizationTeam", "team",
+            "Update the org-wide permission for the specified team.", Some(Scope::OrgAdmin),
+            || web::put().to(team::update_organization_team))
+            .body("TeamDescription", schemas::team_description),
+        ep(M::DELETE, "/api/v1/organization/{orgname}/team/{teamname}", "deleteOrganizationTeam", "team",
+            "Delete the specified team.", Some(Scope::OrgAdmin),
+            || web::delete().to(team::delete_organization_team)),
+        ep(M::GET, "/api/v1/organization/{orgname}/team/{teamname}/members", "getOrganizationTeamMembers", "team",
+            "Retrieve the list of members for the specified team.", Some(Scope::OrgAdmin),
+            || web::get().to(team::get_organization_team_members))
+            .query(TEAM_MEMBERS_QUERY),
+        ep(M::PUT, "/api/v1/organization/{orgname}/team/{teamname}/members/{membername}", "updateOrganizationTeamMember", "team",
+            "Adds or invites a member to an existing team.", Some(Scope::OrgAdmin),
+            || web::put().to(team::update_organization_team_member)),
+        ep(M::DELETE, "/api/v1/organization/{orgname}/team/{teamname}/members/{membername}", "deleteOrganizationTeamMember", "team",
+            "Delete a member of a team. If the user is merely invited to join the team, then the invite is removed instead.",
+            Some(Scope::OrgAdmin),
+            || web::delete().to(team::delete_organization_team_member)),
+        ep(M::PUT, "/api/v1/organization/{orgname}/team/{teamname}/invite/{email}", "inviteTeamMemberEmail", "team",
+            "Invites an email address to an existing team.", Some(Scope::OrgAdmin),
+            || web::put().to(team::invite_team_member_email))
+            .when(|c| c.feature_mailing),
+        ep(M::DELETE, "/api/v1/organization/{orgname}/team/{teamname}/invite/{email}", "deleteTeamMemberEmailInvite", "team",
+            "Delete an invite of an email address to join a team.", Some(Scope::OrgAdmin),
+            || web::delete().to(team::delete_team_member_email_invite))
+            .when(|c| c.feature_mailing),
+        ep(M::GET, "/api/v1/organization/{orgname}/team/{teamname}/permissions", "getOrganizationTeamPermissions", "team",
+            "Returns the list of repository permissions for the org's team.", None,
+            || web::get().to(team::get_organization_team_permissions)),
+        ep(M::POST, "/api/v1/organization/{orgname}/team/{teamname}/syncing", "enableOrganizationTeamSync", "team",
+            "Enables syncing of a team to a group in the authentication backend.", Some(Scope::OrgAdmin),
+            || web::post().to(team::enable_organization_team_sync))
+            .when(|c| c.feature_team_syncing),
+        ep(M::DELETE, "/api/v1/organization/{orgname}/team/{teamname}/syncing", "disableOrganizationTeamSync", "team",
+            "Disables syncing of a team to a group in the authentication backend.", Some(Scope::OrgAdmin),
+            || web::delete().to(team::disable_organization_team_sync))
+            .when(|c| c.feature_team_syncing),
+        ep(M::PUT, "/api/v1/teaminvite/{code}", "acceptOrganizationTeamInvite", "team",
+            "Accepts an invite to join a team in an organization.", Some(Scope::UserAdmin),
+            || web::put().to(team::accept_organization_team_invite))
+            .internal()
+            .when(|c| c.feature_mailing),
+        ep(M::DELETE, "/api/v1/teaminvite/{code}", "declineOrganizationTeamInvite", "team",
+            "Delete an existing invitation to join a team.", Some(Scope::UserAdmin),
+            || web::delete().to(team::decline_organization_team_invite))
+            .internal()
+            .when(|c| c.feature_mailing),
+        ep(M::GET, "/api/v1/user/notifications", "listUserNotifications", "user",
+            "List the notifications for the current user.", Some(Scope::UserAdmin),
+            || web::get().to(user::list_user_notifications))
+            .query(NOTIFICATIONS_QUERY)
+            .internal(),
+        ep(M::GET, "/api/v1/user/notifications/{uuid}", "getUserNotification", "user",
+            "Get a notification of the current user.", Some(Scope::UserAdmin),
+            || web::get().to(user::get_user_notification))
+            .internal(),
+        ep(M::PUT, "/api/v1/user/notifications/{uuid}", "updateUserNotification", "user",
+            "Dismiss or undismiss a notification of the current user.", Some(Scope::UserAdmin),
+            || web::put().to(user::update_user_notification))
+            .body("UpdateNotification", schemas::update_notification)
+            .internal(),
         ep(M::POST, "/api/v1/repository", "createRepo", "repository",
             "Create a new repository.", Some(Scope::RepoCreate),
             || web::post().to(repository::create_repo))

@@ -4,13 +4,16 @@
 //! public views) and [`OrgService`] (organization lifecycle), implemented by [`Users`] and
 //! [`Organizations`] over a [`NamespaceStore`]; [`RobotService`] (user and organization
 //! robots), implemented by [`Robots`] over a [`RobotStore`]; [`ApplicationService`]
-//! (organizations' OAuth applications) by [`Applications`] over an [`ApplicationStore`].
+//! (organizations' OAuth applications) by [`Applications`] over an [`ApplicationStore`];
+//! [`TeamService`] (teams, members, invites) by [`Teams`] over a [`TeamStore`].
 
 pub mod applications;
 mod model;
+pub mod notifications;
 mod orgs;
 pub mod robots;
 pub mod superuser;
+pub mod teams;
 mod users;
 
 use async_trait::async_trait;
@@ -21,9 +24,11 @@ use quay_logs::NewLogEntry;
 
 pub use applications::{ApplicationService, ApplicationStore, Applications};
 pub use model::*;
+pub use notifications::{NotificationService, NotificationStore, Notifications};
 pub use orgs::Organizations;
 pub use robots::{RobotOwner, RobotService, RobotStore, Robots};
 pub use superuser::{SuperUsers, SuperuserService};
+pub use teams::{TeamService, TeamStore, Teams};
 pub use users::Users;
 
 /// Storage of namespaces and teams (implemented by `quay-persistence`).

@@ -20,6 +20,7 @@ mod logs;
 mod orgs;
 mod repos;
 mod robots;
+mod teams;
 #[cfg(feature = "testing")]
 pub mod testing;
 

@@ -10,5 +10,6 @@ pub mod repository;
 pub mod robot;
 pub mod session;
 pub mod superuser;
+pub mod team;
 pub mod user;
 pub mod web;

@@ -3,11 +3,14 @@
 use actix_web::http::StatusCode;
 use actix_web::web::{Bytes, Data, Path};
 use actix_web::HttpResponse;
+use quay_orgs::teams::OrgMember;
 use quay_orgs::{CreateOrganization, UpdateOrganization};
 use serde::Deserialize;
+use serde_json::{json, Value};
 
 use crate::error::ApiResult;
 use crate::extract::{json_body, Caller};
+use crate::handlers::team::{member_avatar, team_avatar};
 use crate::views::OrganizationView;
 use crate::{schemas, AppState};
 
@@ -81,4 +84,69 @@ pub async fn delete_organization(
 ) -> ApiResult {
     state.orgs.delete_organization(&caller, &path).await?;
     Ok(HttpResponse::build(StatusCode::NO_CONTENT).finish())
+}
+
+/// A member or collaborator as Quay's organization member views show it.
+fn member_view(m: OrgMember, with_teams: bool) -> Value {
+    let kind = if m.member.robot { "robot" } else { "user" };
+    let mut view = json!({
+        "name": m.member.name,
+        "kind": kind,
+        "avatar": member_avatar(&m.member),
+        "repositories": m.repositories,
+    });
+    if with_teams {
+        view["teams"] = m
+            .teams
+            .iter()
+            .map(|t| json!({"name": t, "avatar": team_avatar(t)}))
+            .collect();
+    }
+    view
+}
+
+pub async fn get_organization_members(
+    state: Data<AppState>,
+    Caller(caller): Caller,
+    path: Path<String>,
+) -> ApiResult {
+    let members = state.teams.org_members(&caller, &path).await?;
+    let members: Vec<Value> = members.into_iter().map(|m| member_view(m, true)).collect();
+    Ok(HttpResponse::Ok().json(json!({ "members": members })))
+}
+
+pub async fn get_organization_member(
+    state: Data<AppState>,
+    Caller(caller): Caller,
+    path: Path<(String, String)>,
+) -> ApiResult {
+    let (org, member) = path.into_inner();
+    let member = state.teams.org_member(&caller, &org, &member).await?;
+    Ok(HttpResponse::Ok().json(member_view(member, true)))
+}
+
+pub async fn remove_organization_member(
+    state: Data<AppState>,
+    Caller(caller): Caller,
+    path: Path<(String, String)>,
+) -> ApiResult {
+    let (org, member) = path.into_inner();
+    state
+        .teams
+        .remove_org_member(&caller, &org, &member)
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+pub async fn get_organization_collaborators(
+    state: Data<AppState>,
+    Caller(caller): Caller,
+    path: Path<String>,
+) -> ApiResult {
+    let collaborators = state.teams.org_collaborators(&caller, &path).await?;
+    let collaborators: Vec<Value> = collaborators
+        .into_iter()
+        .map(|m| member_view(m, false))
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({ "collaborators": collaborators })))
 }

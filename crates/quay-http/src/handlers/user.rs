@@ -2,16 +2,16 @@
 //! `/api/v1/user/initialize` (a web route in Quay, outside the API resources).
 
 use actix_web::web::{Bytes, Data, Path};
-use actix_web::HttpResponse;
+use actix_web::{HttpRequest, HttpResponse};
 use quay_core::scope::ScopeSet;
 use quay_core::DomainError;
 use quay_core::{AuthMethod, Caller as CallerCtx};
 use quay_orgs::{CreateAccount, InitializeUser, UpdateAccount};
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{json_body, AnyCaller, Caller};
+use crate::extract::{json_body, AnyCaller, Caller, QueryArgs};
 use crate::handlers::session::start_session;
 use crate::session;
 use crate::views::UserView;
@@ -230,4 +230,61 @@ pub async fn convert_user_to_organization(
     let mut res = HttpResponse::Ok();
     start_session(&state, &mut res, uuid);
     Ok(res.json(json!({"success": true})))
+}
+
+fn notification_view(n: quay_orgs::notifications::Notification) -> Value {
+    json!({
+        "id": n.uuid,
+        "organization": n.organization,
+        "kind": n.kind,
+        "created": quay_core::date::format_rfc2822(n.created),
+        "metadata": n.metadata,
+        "dismissed": n.dismissed,
+    })
+}
+
+pub async fn list_user_notifications(
+    state: Data<AppState>,
+    Caller(caller): Caller,
+    req: HttpRequest,
+) -> ApiResult {
+    let q = QueryArgs::parse(&req);
+    let page = q.integer("page", "Offset page number. (int)")?.unwrap_or(0);
+    let limit = q
+        .integer("limit", "Limit on the number of results (int)")?
+        .unwrap_or(5);
+    let (notes, additional) = state
+        .notifications
+        .list(&caller, page.max(0) as u64, limit.clamp(0, 100) as u64)
+        .await?;
+    let notes: Vec<Value> = notes.into_iter().map(notification_view).collect();
+    Ok(HttpResponse::Ok().json(json!({"notifications": notes, "additional": additional})))
+}
+
+pub async fn get_user_notification(
+    state: Data<AppState>,
+    Caller(caller): Caller,
+    uuid: Path<String>,
+) -> ApiResult {
+    let note = state.notifications.get(&caller, &uuid).await?;
+    Ok(HttpResponse::Ok().json(notification_view(note)))
+}
+
+#[derive(Deserialize)]
+struct UpdateNotification {
+    dismissed: Option<bool>,
+}
+
+pub async fn update_user_notification(
+    state: Data<AppState>,
+    Caller(caller): Caller,
+    uuid: Path<String>,
+    body: Bytes,
+) -> ApiResult {
+    let req: UpdateNotification = json_body(&body, &schemas::update_notification())?;
+    let note = state
+        .notifications
+        .set_dismissed(&caller, &uuid, req.dismissed.unwrap_or(false))
+        .await?;
+    Ok(HttpResponse::Ok().json(notification_view(note)))
 }
