@@ -29,11 +29,11 @@ use quay_core::config::Config;
 use quay_core::signed::{SignedTokens, PAGE_TOKEN_TTL_SECS};
 use quay_orgs::{
     ApplicationService, Applications, NotificationService, Notifications, OrgService,
-    Organizations, RobotService, Robots, SuperUsers, SuperuserService, TeamService, Teams,
-    UserService, Users,
+    Organizations, PrototypeService, Prototypes, RobotService, Robots, SuperUsers,
+    SuperuserService, TeamService, Teams, UserService, Users,
 };
 use quay_persistence::{Database, SqlStore};
-use quay_repos::{RepoService, Repositories};
+use quay_repos::{RepoPermissionService, RepoPermissions, RepoService, Repositories};
 use serde_json::json;
 
 use crate::error::{ApiError, ApiResult};
@@ -53,6 +53,8 @@ pub struct AppState {
     pub applications: Arc<dyn ApplicationService>,
     pub teams: Arc<dyn TeamService>,
     pub notifications: Arc<dyn NotificationService>,
+    pub prototypes: Arc<dyn PrototypeService>,
+    pub permissions: Arc<dyn RepoPermissionService>,
     /// The OAuth 2 provider and the user's granted tokens.
     pub oauth: OAuthProvider,
     pub sessions: Sessions,
@@ -78,6 +80,13 @@ impl AppState {
                 .map_or(secret, str::as_bytes),
         );
         let authenticator = Authenticator::new(store.clone(), store.clone(), config.clone());
+        let teams = Arc::new(Teams::new(
+            store.clone(),
+            store.clone(),
+            cipher.clone(),
+            &config,
+        ));
+        let repos = Arc::new(Repositories::new(store.clone(), config.clone()));
         AppState {
             oauth: OAuthProvider::new(
                 store.clone(),
@@ -101,12 +110,14 @@ impl AppState {
                 config.clone(),
             ),
             notifications: Arc::new(Notifications::new(store.clone(), cipher.clone(), &config)),
-            teams: Arc::new(Teams::new(
+            prototypes: Arc::new(Prototypes::new(
                 store.clone(),
                 store.clone(),
-                cipher.clone(),
-                &config,
+                store.clone(),
+                teams.clone(),
             )),
+            teams,
+            permissions: Arc::new(RepoPermissions::new(repos.clone(), store.clone())),
             robots: Arc::new(Robots::new(
                 store.clone(),
                 store.clone(),
@@ -116,7 +127,7 @@ impl AppState {
             authenticator,
             sessions: Sessions::new(store.clone()),
             superusers: Arc::new(SuperUsers::new(store.clone(), config.clone())),
-            repos: Arc::new(Repositories::new(store.clone(), config.clone())),
+            repos,
             orgs: Arc::new(Organizations::new(store.clone(), config.clone())),
             users: Arc::new(Users::new(store.clone(), config.clone())),
             app_tokens: Arc::new(AppTokens::new(store, config.clone())),

@@ -10,8 +10,8 @@ use quay_core::scope::Scope;
 use serde_json::Value;
 
 use crate::handlers::{
-    application, apptoken, discovery, organization, repository, robot, session, superuser, team,
-    user,
+    application, apptoken, discovery, organization, permission, prototype, repository, robot,
+    session, superuser, team, user,
 };
 use crate::schemas;
 
@@ -67,6 +67,7 @@ pub const PATH_PARAMS: &[(&str, &str)] = &[
     ("email", ""),
     ("code", "The invite code"),
     ("uuid", "The uuid of the notification"),
+    ("prototypeid", "The ID of the prototype"),
     (
         "robot_shortname",
         "The short name for the robot, without any user or organization prefix",
@@ -115,6 +116,11 @@ pub const TAGS: &[(&str, &str)] = &[
     (
         "organization",
         "Manage organizations, members and OAuth applications.",
+    ),
+    ("permission", "Manage repository permissions."),
+    (
+        "prototype",
+        "Manage default permissions added to repositories.",
     ),
     ("repository", "List, create and manage repositories."),
     ("robot", "Manage user and organization robot accounts."),
@@ -445,6 +451,20 @@ pub fn endpoints(config: &Config) -> Vec<Endpoint> {
             || web::put().to(user::update_user_notification))
             .body("UpdateNotification", schemas::update_notification)
             .internal(),
+        ep(M::GET, "/api/v1/organization/{orgname}/prototypes", "getOrganizationPrototypePermissions", "prototype",
+            "List the existing prototypes for this organization.", Some(Scope::OrgAdmin),
+            || web::get().to(prototype::get_organization_prototype_permissions)),
+        ep(M::POST, "/api/v1/organization/{orgname}/prototypes", "createOrganizationPrototypePermission", "prototype",
+            "Create a new permission prototype.", Some(Scope::OrgAdmin),
+            || web::post().to(prototype::create_organization_prototype_permission))
+            .body("NewPrototype", schemas::new_prototype),
+        ep(M::PUT, "/api/v1/organization/{orgname}/prototypes/{prototypeid}", "updateOrganizationPrototypePermission", "prototype",
+            "Update the role of an existing permission prototype.", Some(Scope::OrgAdmin),
+            || web::put().to(prototype::update_organization_prototype_permission))
+            .body("PrototypeUpdate", schemas::prototype_update),
+        ep(M::DELETE, "/api/v1/organization/{orgname}/prototypes/{prototypeid}", "deleteOrganizationPrototypePermission", "prototype",
+            "Delete an existing permission prototype.", Some(Scope::OrgAdmin),
+            || web::delete().to(prototype::delete_organization_prototype_permission)),
         ep(M::POST, "/api/v1/repository", "createRepo", "repository",
             "Create a new repository.", Some(Scope::RepoCreate),
             || web::post().to(repository::create_repo))
@@ -453,6 +473,35 @@ pub fn endpoints(config: &Config) -> Vec<Endpoint> {
             "Fetch the list of repositories visible to the current user under a variety of situations.",
             Some(Scope::RepoRead), || web::get().to(repository::list_repos))
             .query(REPO_LIST_QUERY),
+        ep(M::GET, "/api/v1/repository/{repository}/permissions/team/", "listRepoTeamPermissions", "permission",
+            "List all team permission.", Some(Scope::RepoAdmin),
+            || web::get().to(permission::list_repo_team_permissions)),
+        ep(M::GET, "/api/v1/repository/{repository}/permissions/team/{teamname}", "getTeamPermissions", "permission",
+            "Fetch the permission for the specified team.", Some(Scope::RepoAdmin),
+            || web::get().to(permission::get_team_permissions)),
+        ep(M::PUT, "/api/v1/repository/{repository}/permissions/team/{teamname}", "changeTeamPermissions", "permission",
+            "Update the existing team permission.", Some(Scope::RepoAdmin),
+            || web::put().to(permission::change_team_permissions))
+            .body("TeamPermission", schemas::team_permission),
+        ep(M::DELETE, "/api/v1/repository/{repository}/permissions/team/{teamname}", "deleteTeamPermissions", "permission",
+            "Delete the permission for the specified team.", Some(Scope::RepoAdmin),
+            || web::delete().to(permission::delete_team_permissions)),
+        ep(M::GET, "/api/v1/repository/{repository}/permissions/user/", "listRepoUserPermissions", "permission",
+            "List all user permissions.", Some(Scope::RepoAdmin),
+            || web::get().to(permission::list_repo_user_permissions)),
+        ep(M::GET, "/api/v1/repository/{repository}/permissions/user/{username}/transitive", "getUserTransitivePermission", "permission",
+            "Get the fetch the permission for the specified user.", Some(Scope::RepoAdmin),
+            || web::get().to(permission::get_user_transitive_permission)),
+        ep(M::GET, "/api/v1/repository/{repository}/permissions/user/{username}", "getUserPermissions", "permission",
+            "Get the permission for the specified user.", Some(Scope::RepoAdmin),
+            || web::get().to(permission::get_user_permissions)),
+        ep(M::PUT, "/api/v1/repository/{repository}/permissions/user/{username}", "changeUserPermissions", "permission",
+            "Update the perimssions for an existing repository.", Some(Scope::RepoAdmin),
+            || web::put().to(permission::change_user_permissions))
+            .body("UserPermission", schemas::user_permission),
+        ep(M::DELETE, "/api/v1/repository/{repository}/permissions/user/{username}", "deleteUserPermissions", "permission",
+            "Delete the permission for the user.", Some(Scope::RepoAdmin),
+            || web::delete().to(permission::delete_user_permissions)),
         ep(M::POST, "/api/v1/repository/{repository}/changevisibility", "changeRepoVisibility", "repository",
             "Change the visibility of a repository.", Some(Scope::RepoAdmin),
             || web::post().to(repository::change_visibility))

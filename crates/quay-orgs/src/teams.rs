@@ -430,6 +430,17 @@ impl Teams {
         }
     }
 
+    /// The organization, if the caller administers it (for other organization
+    /// services).
+    pub async fn administered_org(&self, caller: &Caller, name: &str) -> DomainResult<Namespace> {
+        self.administered(caller, name).await
+    }
+
+    /// The organization, if the caller administers it or reads everything.
+    pub async fn readable_org(&self, caller: &Caller, name: &str) -> DomainResult<Namespace> {
+        self.readable(caller, name).await
+    }
+
     async fn team(&self, org: &Namespace, name: &str) -> DomainResult<Team> {
         self.store
             .find_team(org.id, name)

@@ -18,6 +18,7 @@ mod credentials;
 pub mod entity;
 mod logs;
 mod orgs;
+mod permissions;
 mod repos;
 mod robots;
 mod teams;

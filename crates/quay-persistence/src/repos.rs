@@ -241,6 +241,17 @@ impl RepoStore for SqlStore {
             .insert(&*txn)
             .await
             .map_err(db_err)?;
+            // Prototypes exist only for organizations; one's own namespace has none.
+            if creator != new.namespace_id {
+                crate::permissions::apply_prototypes(
+                    &self.db,
+                    &*txn,
+                    new.namespace_id,
+                    created.id,
+                    creator,
+                )
+                .await?;
+            }
         }
         log.repository_id = Some(created.id);
         insert_log(&*txn, log).await?;

@@ -7,6 +7,7 @@
 //! its audit log entry.
 
 mod model;
+pub mod permissions;
 mod service;
 
 use async_trait::async_trait;
@@ -18,6 +19,7 @@ use quay_core::{Caller, DomainResult};
 use quay_logs::NewLogEntry;
 
 pub use model::*;
+pub use permissions::{PermissionStore, RepoPermissionService, RepoPermissions};
 pub use service::{Repositories, STATS_DAYS};
 
 /// A namespace as repository creation sees it.

@@ -58,13 +58,13 @@ impl Repositories {
         Ok(access)
     }
 
-    fn forget(&self, namespace: &str, name: &str) {
+    pub(crate) fn forget(&self, namespace: &str, name: &str) {
         self.access_cache
             .invalidate(|(ns, n, _)| ns == namespace && n == name);
     }
 
     /// Looks a repository up and checks `need` before revealing whether it exists.
-    async fn authorized(
+    pub(crate) async fn authorized(
         &self,
         caller: &Caller,
         name: &RepositoryName,

@@ -6,6 +6,8 @@ pub mod apptoken;
 pub mod discovery;
 pub mod oauth;
 pub mod organization;
+pub mod permission;
+pub mod prototype;
 pub mod repository;
 pub mod robot;
 pub mod session;

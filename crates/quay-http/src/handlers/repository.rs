@@ -20,7 +20,7 @@ use crate::{schemas, AppState};
 
 /// The `{repository}` path segment as a repository name; a path through a repository
 /// sub-resource we do not serve is an unknown route.
-fn repository_name(path: &str) -> ApiResult<RepositoryName> {
+pub(crate) fn repository_name(path: &str) -> ApiResult<RepositoryName> {
     if through_subresource(path) {
         return Err(crate::unknown_route());
     }
