@@ -3,7 +3,9 @@
 //! - `quayd [serve]` (default): migrate (unless `DB_MIGRATE_ON_START: false`) and serve
 //!   on `--bind` (127.0.0.1:8080) until SIGTERM or ctrl-c, finishing requests in flight;
 //! - `quayd migrate`: apply pending migrations;
-//! - `quayd config check`: validate the configuration and list keys it does not use.
+//! - `quayd config check`: validate the configuration and list keys it does not use;
+//! - `quayd fixtures load <set> [--reset]`: build a named data set (`fixtures/`) in an
+//!   empty database.
 //!
 //! Configuration: `--config FILE` (Quay's YAML keys), overridden by `QUAY_<KEY>`
 //! environment variables; without `DB_URI`, SQLite in `--data-dir` (`./quay-data`).
@@ -18,6 +20,8 @@ use clap::{Parser, Subcommand};
 use quay_core::config::Config;
 use quay_persistence::Database;
 use tracing_subscriber::EnvFilter;
+
+use quay_fixtures as fixtures;
 
 #[derive(Parser)]
 #[command(
@@ -54,6 +58,23 @@ enum Command {
     Config {
         #[command(subcommand)]
         action: ConfigAction,
+    },
+    /// Named data sets for tests and demos.
+    Fixtures {
+        #[command(subcommand)]
+        action: FixturesAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum FixturesAction {
+    /// Build a data set (`quay-test`: Quay's test database) in an empty database.
+    Load {
+        /// The set's name.
+        set: String,
+        /// Empty a non-empty database first (everything in it is lost).
+        #[arg(long)]
+        reset: bool,
     },
 }
 
@@ -157,6 +178,36 @@ async fn serve(cli: &Cli, config: Config) -> Result<(), String> {
     server.await.map_err(|e| e.to_string())
 }
 
+async fn load_fixtures(cli: &Cli, config: Config, set: &str, reset: bool) -> Result<(), String> {
+    let text = fixtures::data(set).ok_or_else(|| format!("no fixture set named {set}"))?;
+    let db = connect(&config, &cli.data_dir).await?;
+    db.migrate()
+        .await
+        .map_err(|e| format!("migration failed: {e}"))?;
+    let store = quay_persistence::SqlStore::new(db.clone());
+    let occupied = quay_orgs::NamespaceStore::has_namespaces(&store)
+        .await
+        .map_err(|e| e.to_string())?;
+    if occupied {
+        if !reset {
+            return Err("the database is not empty; pass --reset to empty it first".into());
+        }
+        db.reset().await.map_err(|e| format!("reset failed: {e}"))?;
+    }
+    let secret = secret(&config, &cli.data_dir)?;
+    let state = quay_http::AppState::new(config, db, &secret, Some(cli.data_dir.clone()));
+    let loaded = fixtures::load(&state, text).await?;
+    println!(
+        "loaded {set}: {} users, {} organizations, {} teams, {} repositories (password: {})",
+        loaded.users,
+        loaded.organizations,
+        loaded.teams,
+        loaded.repositories,
+        fixtures::PASSWORD
+    );
+    Ok(())
+}
+
 #[actix_web::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -202,6 +253,9 @@ async fn main() -> ExitCode {
             }
             Ok(())
         }
+        Some(Command::Fixtures {
+            action: FixturesAction::Load { set, reset },
+        }) => load_fixtures(&cli, config, set, *reset).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

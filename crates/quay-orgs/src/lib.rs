@@ -118,6 +118,9 @@ pub trait NamespaceStore: Send + Sync {
         user_id: i64,
     ) -> DomainResult<NamespaceGrant>;
 
+    /// Names of the organizations whose only (human) administrator the user is.
+    async fn sole_admin_organizations(&self, user_id: i64) -> DomainResult<Vec<String>>;
+
     /// Organizations the user is in a team of, with the highest team role.
     async fn user_organizations(&self, user_id: i64) -> DomainResult<Vec<(Namespace, TeamRole)>>;
 }

@@ -101,6 +101,15 @@ pub trait RobotStore: Send + Sync {
     ) -> DomainResult<()>;
 }
 
+/// What a call does with an owner's robots: list them (members may), read one (global
+/// read-only superusers may, without its token), or change them (administrators only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Need {
+    List,
+    Read,
+    Write,
+}
+
 /// Whose robots a call is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RobotOwner<'a> {
@@ -234,7 +243,7 @@ impl Robots {
         &self,
         caller: &Caller,
         owner: RobotOwner<'_>,
-        members_may_list: bool,
+        need: Need,
     ) -> DomainResult<(Namespace, Access)> {
         match owner {
             RobotOwner::CurrentUser => {
@@ -257,14 +266,14 @@ impl Robots {
                     (Some(org), Some(uid)) => self.namespaces.namespace_grant(org.id, uid).await?,
                     _ => NamespaceGrant::None,
                 };
+                let reader = caller
+                    .principal
+                    .as_ref()
+                    .is_some_and(|p| p.global_readonly_superuser);
                 let access = if self.authz.is_org_admin(caller, grant) {
                     Access::Admin
-                } else if members_may_list
-                    && (self.authz.is_org_member(caller, grant)
-                        || caller
-                            .principal
-                            .as_ref()
-                            .is_some_and(|p| p.global_readonly_superuser))
+                } else if (need != Need::Write && reader)
+                    || (need == Need::List && self.authz.is_org_member(caller, grant))
                 {
                     Access::Member
                 } else {
@@ -320,7 +329,7 @@ impl RobotService for Robots {
         owner: RobotOwner<'_>,
         opts: ListRobots,
     ) -> DomainResult<Vec<Robot>> {
-        let (owner, access) = self.owner(caller, owner, true).await?;
+        let (owner, access) = self.owner(caller, owner, Need::List).await?;
         let admin = access == Access::Admin;
         let (with_token, with_permissions) = (admin && opts.token, admin && opts.permissions);
         let records = self.store.list_robots(owner.id, opts.limit).await?;
@@ -365,9 +374,9 @@ impl RobotService for Robots {
         owner: RobotOwner<'_>,
         shortname: &str,
     ) -> DomainResult<Robot> {
-        let (owner, _) = self.owner(caller, owner, false).await?;
+        let (owner, access) = self.owner(caller, owner, Need::Read).await?;
         let robot = self.find(&owner, shortname, |_| NOT_FOUND.into()).await?;
-        self.view(robot, true, true)
+        self.view(robot, true, access == Access::Admin)
     }
 
     async fn create_robot(
@@ -377,7 +386,7 @@ impl RobotService for Robots {
         shortname: &str,
         req: CreateRobot,
     ) -> DomainResult<Robot> {
-        let (owner, _) = self.owner(caller, owner, false).await?;
+        let (owner, _) = self.owner(caller, owner, Need::Write).await?;
         if let Err(issue) = check_namespace(shortname) {
             return Err(DomainError::invalid(format!(
                 "The name for the robot '{shortname}' is invalid: {issue}"
@@ -439,7 +448,7 @@ impl RobotService for Robots {
         owner: RobotOwner<'_>,
         shortname: &str,
     ) -> DomainResult<()> {
-        let (owner, _) = self.owner(caller, owner, false).await?;
+        let (owner, _) = self.owner(caller, owner, Need::Write).await?;
         let robot = self
             .find(&owner, shortname, |name| {
                 format!("Could not find robot with username: {name}")
@@ -455,7 +464,7 @@ impl RobotService for Robots {
         owner: RobotOwner<'_>,
         shortname: &str,
     ) -> DomainResult<Robot> {
-        let (owner, _) = self.owner(caller, owner, false).await?;
+        let (owner, _) = self.owner(caller, owner, Need::Write).await?;
         let robot = self.find(&owner, shortname, |_| NOT_FOUND.into()).await?;
         let token = random_upper_alnum(ROBOT_TOKEN_LEN);
         let log = Self::log(caller, LogKind::RegenerateRobotToken, &owner, shortname);
@@ -475,7 +484,7 @@ impl RobotService for Robots {
     ) -> DomainResult<Vec<RobotRepositoryPermission>> {
         // Quay guards the organization variant with `@require_user_admin` as well.
         self.authz.require_user_admin(caller)?;
-        let (owner, _) = self.owner(caller, owner, false).await?;
+        let (owner, _) = self.owner(caller, owner, Need::Read).await?;
         let robot = self.find(&owner, shortname, |_| NOT_FOUND.into()).await?;
         Ok(self
             .store

@@ -235,6 +235,22 @@ impl NamespaceStore for FakeStore {
             .map_or(NamespaceGrant::None, |(_, _, r)| NamespaceGrant::Team(*r)))
     }
 
+    async fn sole_admin_organizations(&self, user_id: i64) -> DomainResult<Vec<String>> {
+        let s = self.0.lock().unwrap();
+        let admins = |org: i64| {
+            s.members
+                .iter()
+                .filter(|(o, _, r)| *o == org && *r == TeamRole::Admin)
+                .map(|(_, u, _)| *u)
+                .collect::<Vec<_>>()
+        };
+        Ok(s.namespaces
+            .iter()
+            .filter(|n| n.organization && admins(n.id) == [user_id])
+            .map(|n| n.username.clone())
+            .collect())
+    }
+
     async fn user_organizations(&self, user_id: i64) -> DomainResult<Vec<(Namespace, TeamRole)>> {
         let s = self.0.lock().unwrap();
         Ok(s.members

@@ -397,6 +397,14 @@ impl UserService for Users {
 
     async fn delete_current_user(&self, caller: &Caller) -> DomainResult<()> {
         let user = self.own_account_for_change(caller).await?;
+        // An organization must keep an administrator.
+        let sole = self.store.sole_admin_organizations(user.id).await?;
+        if !sole.is_empty() {
+            return Err(DomainError::invalid(format!(
+                "Cannot delete account: you are the only administrator of organization(s) {}",
+                sole.join(", ")
+            )));
+        }
         let log = NewLogEntry::new(
             LogKind::UserDelete,
             caller,

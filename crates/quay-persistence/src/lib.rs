@@ -84,6 +84,13 @@ impl Database {
         Migrator::up(&self.conn, None).await
     }
 
+    /// Rolls every migration back (dropping tables in dependency order, which SQLite's
+    /// foreign keys need) and applies them again: an empty database.
+    pub async fn reset(&self) -> Result<(), DbErr> {
+        Migrator::reset(&self.conn).await?;
+        Migrator::up(&self.conn, None).await
+    }
+
     /// Names of migrations not applied yet.
     pub async fn pending_migrations(&self) -> Result<Vec<String>, DbErr> {
         Ok(Migrator::get_pending_migrations(&self.conn)

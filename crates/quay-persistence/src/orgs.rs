@@ -503,6 +503,33 @@ impl NamespaceStore for SqlStore {
         grant(&self.db, &self.db.conn, namespace_id, user_id).await
     }
 
+    async fn sole_admin_organizations(&self, user_id: i64) -> DomainResult<Vec<String>> {
+        #[derive(FromQueryResult)]
+        struct Row {
+            username: String,
+        }
+        let admin = TeamRole::Admin.code();
+        let rows: Vec<Row> = crate::query_all(
+            &self.db,
+            &self.db.conn,
+            "SELECT o.username FROM namespace o WHERE o.organization = ? AND EXISTS \
+             (SELECT 1 FROM team t JOIN team_member tm ON tm.team_id = t.id \
+              WHERE t.organization_id = o.id AND t.role = ? AND tm.user_id = ?) \
+             AND (SELECT COUNT(DISTINCT tm.user_id) FROM team t JOIN team_member tm ON tm.team_id = t.id \
+              JOIN namespace u ON u.id = tm.user_id \
+              WHERE t.organization_id = o.id AND t.role = ? AND u.robot = ?) = 1 ORDER BY o.username",
+            vec![
+                true.into(),
+                admin.into(),
+                user_id.into(),
+                admin.into(),
+                false.into(),
+            ],
+        )
+        .await?;
+        Ok(rows.into_iter().map(|r| r.username).collect())
+    }
+
     async fn user_organizations(&self, user_id: i64) -> DomainResult<Vec<(Namespace, TeamRole)>> {
         #[derive(FromQueryResult)]
         struct Row {

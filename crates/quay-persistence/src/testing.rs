@@ -365,3 +365,16 @@ mod tests {
         );
     }
 }
+
+/// The id of the user, organization or robot `name`.
+pub async fn namespace_id(db: &Database, name: &str) -> i64 {
+    use crate::entity::namespace;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    namespace::Entity::find()
+        .filter(namespace::Column::Username.eq(name))
+        .one(db.connection())
+        .await
+        .expect("query namespace")
+        .expect("namespace exists")
+        .id
+}

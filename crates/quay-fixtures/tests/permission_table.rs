@@ -1,0 +1,765 @@
+//! Who may do what, on Quay's test database (`quay-test` fixtures, its config): for
+//! every registered endpoint and each of anonymous, devtable (superuser), freshuser,
+//! reader, globalreadonlysuperuser and randomuser, the status Quay's ordering gives
+//! (401 anonymous, 403 before 404 for outsiders). A new endpoint without a row fails.
+
+use actix_web::http::Method;
+use actix_web::test::{self, TestRequest};
+use actix_web::web::Data;
+use quay_core::config::Config;
+use quay_http::routes::endpoints;
+use quay_http::{app, AppState};
+use quay_persistence::testing::{seed_token, TestDatabase};
+
+const CONFIG: &str = include_str!("../../../fixtures/quay-test/config.yaml");
+
+/// The identities, in the order of each row's statuses; `None` is anonymous.
+const IDENTITIES: [Option<&str>; 6] = [
+    None,
+    Some("devtable"),
+    Some("freshuser"),
+    Some("reader"),
+    Some("globalreadonlysuperuser"),
+    Some("randomuser"),
+];
+
+const SCOPES: &str =
+    "repo:read repo:write repo:admin repo:create user:read user:admin org:admin super:user";
+
+/// One endpoint: method, catalog path, concrete path and body (`{user}` stands for the
+/// calling identity's name), whether it changes state (then every identity gets a fresh
+/// database), and the expected status per identity.
+struct Row {
+    method: Method,
+    template: &'static str,
+    path: &'static str,
+    body: Option<&'static str>,
+    writes: bool,
+    expect: [u16; 6],
+}
+
+const fn get(template: &'static str, path: &'static str, expect: [u16; 6]) -> Row {
+    Row {
+        method: Method::GET,
+        template,
+        path,
+        body: None,
+        writes: false,
+        expect,
+    }
+}
+
+fn write(
+    method: Method,
+    template: &'static str,
+    path: &'static str,
+    body: Option<&'static str>,
+    expect: [u16; 6],
+) -> Row {
+    Row {
+        method,
+        template,
+        path,
+        body,
+        writes: true,
+        expect,
+    }
+}
+
+fn rows() -> Vec<Row> {
+    use Method as M;
+    vec![
+        get("/api/v1/discovery", "/api/v1/discovery", [200; 6]),
+        get(
+            "/api/v1/user/",
+            "/api/v1/user/",
+            [401, 200, 200, 200, 200, 200],
+        ),
+        // Creating an account and signing in start a browser session: they need the CSRF
+        // token of `/csrf_token`, which no caller here has (tests/session.rs covers them).
+        write(
+            M::POST,
+            "/api/v1/user/",
+            "/api/v1/user/",
+            Some(
+                r#"{"username": "new{user}", "password": "password123", "email": "new{user}@example.com"}"#,
+            ),
+            [403; 6],
+        ),
+        write(
+            M::PUT,
+            "/api/v1/user/",
+            "/api/v1/user/",
+            Some("{}"),
+            [401, 200, 200, 200, 200, 200],
+        ),
+        write(
+            M::DELETE,
+            "/api/v1/user/",
+            "/api/v1/user/",
+            None,
+            [401, 400, 204, 204, 204, 204],
+        ),
+        get(
+            "/api/v1/users/{username}",
+            "/api/v1/users/devtable",
+            [200; 6],
+        ),
+        write(
+            M::POST,
+            "/api/v1/organization/",
+            "/api/v1/organization/",
+            Some(r#"{"name": "org{user}", "email": "org{user}@example.com"}"#),
+            [401, 201, 201, 201, 201, 201],
+        ),
+        get(
+            "/api/v1/organization/{orgname}",
+            "/api/v1/organization/buynlarge",
+            [200; 6],
+        ),
+        write(
+            M::PUT,
+            "/api/v1/organization/{orgname}",
+            "/api/v1/organization/buynlarge",
+            Some("{}"),
+            [401, 200, 403, 403, 403, 403],
+        ),
+        write(
+            M::DELETE,
+            "/api/v1/organization/{orgname}",
+            "/api/v1/organization/library",
+            None,
+            [401, 204, 403, 403, 403, 403],
+        ),
+        get(
+            "/api/v1/organization/{orgname}/members",
+            "/api/v1/organization/buynlarge/members",
+            [401, 200, 403, 403, 200, 403],
+        ),
+        get(
+            "/api/v1/organization/{orgname}/members/{membername}",
+            "/api/v1/organization/buynlarge/members/reader",
+            [401, 200, 403, 403, 200, 403],
+        ),
+        write(
+            M::DELETE,
+            "/api/v1/organization/{orgname}/members/{membername}",
+            "/api/v1/organization/buynlarge/members/reader",
+            None,
+            [401, 204, 403, 403, 403, 403],
+        ),
+        get(
+            "/api/v1/organization/{orgname}/collaborators",
+            "/api/v1/organization/buynlarge/collaborators",
+            [401, 200, 403, 403, 200, 403],
+        ),
+        write(
+            M::PUT,
+            "/api/v1/organization/{orgname}/team/{teamname}",
+            "/api/v1/organization/buynlarge/team/newteam",
+            Some(r#"{"role": "member"}"#),
+            [401, 200, 403, 403, 403, 403],
+        ),
+        write(
+            M::DELETE,
+            "/api/v1/organization/{orgname}/team/{teamname}",
+            "/api/v1/organization/buynlarge/team/readers",
+            None,
+            [401, 204, 403, 403, 403, 403],
+        ),
+        get(
+            "/api/v1/organization/{orgname}/team/{teamname}/members",
+            "/api/v1/organization/buynlarge/team/readers/members",
+            [401, 200, 403, 200, 200, 403],
+        ),
+        // An outsider asking about a missing team learns nothing.
+        get(
+            "/api/v1/organization/{orgname}/team/{teamname}/members",
+            "/api/v1/organization/buynlarge/team/ghosts/members",
+            [401, 404, 403, 403, 404, 403],
+        ),
+        write(
+            M::PUT,
+            "/api/v1/organization/{orgname}/team/{teamname}/members/{membername}",
+            "/api/v1/organization/buynlarge/team/readers/members/freshuser",
+            None,
+            [401, 200, 403, 403, 403, 403],
+        ),
+        write(
+            M::DELETE,
+            "/api/v1/organization/{orgname}/team/{teamname}/members/{membername}",
+            "/api/v1/organization/buynlarge/team/readers/members/reader",
+            None,
+            [401, 204, 403, 403, 403, 403],
+        ),
+        write(
+            M::PUT,
+            "/api/v1/organization/{orgname}/team/{teamname}/invite/{email}",
+            "/api/v1/organization/buynlarge/team/readers/invite/someone@example.com",
+            None,
+            [401, 200, 403, 403, 403, 403],
+        ),
+        write(
+            M::DELETE,
+            "/api/v1/organization/{orgname}/team/{teamname}/invite/{email}",
+            "/api/v1/organization/buynlarge/team/readers/invite/someone@example.com",
+            None,
+            [401, 404, 403, 403, 403, 403],
+        ),
+        get(
+            "/api/v1/organization/{orgname}/team/{teamname}/permissions",
+            "/api/v1/organization/buynlarge/team/readers/permissions",
+            [401, 200, 403, 403, 200, 403],
+        ),
+        write(
+            M::POST,
+            "/api/v1/organization/{orgname}/team/{teamname}/syncing",
+            "/api/v1/organization/buynlarge/team/readers/syncing",
+            Some(r#"{"group_dn": "cn=x"}"#),
+            [401, 400, 403, 403, 403, 403],
+        ),
+        write(
+            M::DELETE,
+            "/api/v1/organization/{orgname}/team/{teamname}/syncing",
+            "/api/v1/organization/buynlarge/team/readers/syncing",
+            None,
+            [401, 200, 403, 403, 403, 403],
+        ),
+        write(
+            M::PUT,
+            "/api/v1/teaminvite/{code}",
+            "/api/v1/teaminvite/notacode",
+            None,
+            [401, 400, 400, 400, 400, 400],
+        ),
+        write(
+            M::DELETE,
+            "/api/v1/teaminvite/{code}",
+            "/api/v1/teaminvite/notacode",
+            None,
+            [401, 400, 400, 400, 400, 400],
+        ),
+        get(
+            "/api/v1/user/notifications",
+            "/api/v1/user/notifications",
+            [401, 200, 200, 200, 200, 200],
+        ),
+        get(
+            "/api/v1/user/notifications/{uuid}",
+            "/api/v1/user/notifications/nope",
+            [401, 404, 404, 404, 404, 404],
+        ),
+        write(
+            M::PUT,
+            "/api/v1/user/notifications/{uuid}",
+            "/api/v1/user/notifications/nope",
+            Some(r#"{"dismissed": true}"#),
+            [401, 404, 404, 404, 404, 404],
+        ),
+        get(
+            "/api/v1/organization/{orgname}/prototypes",
+            "/api/v1/organization/buynlarge/prototypes",
+            [401, 200, 403, 403, 200, 403],
+        ),
+        write(
+            M::POST,
+            "/api/v1/organization/{orgname}/prototypes",
+            "/api/v1/organization/buynlarge/prototypes",
+            Some(r#"{"role": "read", "delegate": {"kind": "team", "name": "readers"}}"#),
+            [401, 200, 403, 403, 403, 403],
+        ),
+        write(
+            M::PUT,
+            "/api/v1/organization/{orgname}/prototypes/{prototypeid}",
+            "/api/v1/organization/buynlarge/prototypes/nope",
+            Some(r#"{"role": "write"}"#),
+            [401, 404, 403, 403, 403, 403],
+        ),
+        write(
+            M::DELETE,
+            "/api/v1/organization/{orgname}/prototypes/{prototypeid}",
+            "/api/v1/organization/buynlarge/prototypes/nope",
+            None,
+            [401, 404, 403, 403, 403, 403],
+        ),
+        write(
+            M::POST,
+            "/api/v1/repository",
+            "/api/v1/repository",
+            Some(
+                r#"{"namespace": "buynlarge", "repository": "new{user}", "visibility": "private", "description": ""}"#,
+            ),
+            [401, 201, 403, 403, 403, 403],
+        ),
+        get(
+            "/api/v1/repository",
+            "/api/v1/repository?public=true",
+            [200; 6],
+        ),
+        get(
+            "/api/v1/repository/{repository}/permissions/team/",
+            "/api/v1/repository/buynlarge/orgrepo/permissions/team/",
+            [401, 200, 403, 403, 200, 403],
+        ),
+        get(
+            "/api/v1/repository/{repository}/permissions/team/{teamname}",
+            "/api/v1/repository/buynlarge/orgrepo/permissions/team/readers",
+            [401, 200, 403, 403, 200, 403],
+        ),
+        write(
+            M::PUT,
+            "/api/v1/repository/{repository}/permissions/team/{teamname}",
+            "/api/v1/repository/buynlarge/orgrepo/permissions/team/readers",
+            Some(r#"{"role": "write"}"#),
+            [401, 200, 403, 403, 403, 403],
+        ),
+        write(
+            M::DELETE,
+            "/api/v1/repository/{repository}/permissions/team/{teamname}",
+            "/api/v1/repository/buynlarge/orgrepo/permissions/team/readers",
+            None,
+            [401, 204, 403, 403, 403, 403],
+        ),
+        get(
+            "/api/v1/repository/{repository}/permissions/user/",
+            "/api/v1/repository/devtable/shared/permissions/user/",
+            [401, 200, 403, 403, 200, 403],
+        ),
+        // A missing repository: outsiders 403, its namespace's admin 404.
+        get(
+            "/api/v1/repository/{repository}/permissions/user/",
+            "/api/v1/repository/devtable/ghost/permissions/user/",
+            [401, 404, 403, 403, 404, 403],
+        ),
+        get(
+            "/api/v1/repository/{repository}/permissions/user/{username}/transitive",
+            "/api/v1/repository/devtable/shared/permissions/user/reader/transitive",
+            [401, 200, 403, 403, 200, 403],
+        ),
+        get(
+            "/api/v1/repository/{repository}/permissions/user/{username}",
+            "/api/v1/repository/devtable/shared/permissions/user/reader",
+            [401, 200, 403, 403, 200, 403],
+        ),
+        write(
+            M::PUT,
+            "/api/v1/repository/{repository}/permissions/user/{username}",
+            "/api/v1/repository/devtable/shared/permissions/user/freshuser",
+            Some(r#"{"role": "read"}"#),
+            [401, 200, 403, 403, 403, 403],
+        ),
+        write(
+            M::DELETE,
+            "/api/v1/repository/{repository}/permissions/user/{username}",
+            "/api/v1/repository/devtable/shared/permissions/user/reader",
+            None,
+            [401, 204, 403, 403, 403, 403],
+        ),
+        write(
+            M::POST,
+            "/api/v1/repository/{repository}/changevisibility",
+            "/api/v1/repository/devtable/shared/changevisibility",
+            Some(r#"{"visibility": "public"}"#),
+            [401, 200, 403, 403, 403, 403],
+        ),
+        get(
+            "/api/v1/repository/{repository}",
+            "/api/v1/repository/devtable/shared",
+            [401, 200, 403, 200, 200, 403],
+        ),
+        get(
+            "/api/v1/repository/{repository}",
+            "/api/v1/repository/public/publicrepo",
+            [200; 6],
+        ),
+        get(
+            "/api/v1/repository/{repository}",
+            "/api/v1/repository/buynlarge/orgrepo",
+            [401, 200, 403, 200, 200, 403],
+        ),
+        // Superusers without FEATURE_SUPERUSERS_FULL_ACCESS get nothing from their status.
+        get(
+            "/api/v1/repository/{repository}",
+            "/api/v1/repository/neworg/repo",
+            [401, 403, 403, 403, 200, 403],
+        ),
+        write(
+            M::PUT,
+            "/api/v1/repository/{repository}",
+            "/api/v1/repository/devtable/shared",
+            Some(r#"{"description": "changed"}"#),
+            [401, 200, 403, 403, 403, 403],
+        ),
+        write(
+            M::DELETE,
+            "/api/v1/repository/{repository}",
+            "/api/v1/repository/devtable/shared",
+            None,
+            [401, 204, 403, 403, 403, 403],
+        ),
+        get(
+            "/api/v1/user/apptoken",
+            "/api/v1/user/apptoken",
+            [401, 200, 200, 200, 200, 200],
+        ),
+        write(
+            M::POST,
+            "/api/v1/user/apptoken",
+            "/api/v1/user/apptoken",
+            Some(r#"{"title": "t"}"#),
+            [401, 200, 200, 200, 200, 200],
+        ),
+        get(
+            "/api/v1/user/apptoken/{token_uuid}",
+            "/api/v1/user/apptoken/nope",
+            [401, 404, 404, 404, 404, 404],
+        ),
+        write(
+            M::DELETE,
+            "/api/v1/user/apptoken/{token_uuid}",
+            "/api/v1/user/apptoken/nope",
+            None,
+            [401, 404, 404, 404, 404, 404],
+        ),
+        write(
+            M::POST,
+            "/api/v1/signin",
+            "/api/v1/signin",
+            Some(r#"{"username": "{user}", "password": "password"}"#),
+            [403; 6],
+        ),
+        write(
+            M::POST,
+            "/api/v1/signin/verify",
+            "/api/v1/signin/verify",
+            Some(r#"{"password": "password"}"#),
+            [401, 200, 200, 200, 200, 200],
+        ),
+        write(
+            M::POST,
+            "/api/v1/signout",
+            "/api/v1/signout",
+            None,
+            [200; 6],
+        ),
+        get(
+            "/api/v1/superuser/users/",
+            "/api/v1/superuser/users/",
+            [401, 200, 403, 403, 200, 403],
+        ),
+        write(
+            M::POST,
+            "/api/v1/superuser/users/",
+            "/api/v1/superuser/users/",
+            Some(r#"{"username": "made{user}", "email": "made{user}@example.com"}"#),
+            [401, 200, 403, 403, 403, 403],
+        ),
+        get(
+            "/api/v1/superuser/users/{username}",
+            "/api/v1/superuser/users/freshuser",
+            [401, 200, 403, 403, 200, 403],
+        ),
+        write(
+            M::PUT,
+            "/api/v1/superuser/users/{username}",
+            "/api/v1/superuser/users/freshuser",
+            Some(r#"{"enabled": true}"#),
+            [401, 200, 403, 403, 403, 403],
+        ),
+        write(
+            M::DELETE,
+            "/api/v1/superuser/users/{username}",
+            "/api/v1/superuser/users/freshuser",
+            None,
+            [401, 204, 403, 403, 403, 403],
+        ),
+        get(
+            "/api/v1/user/robots",
+            "/api/v1/user/robots",
+            [401, 200, 200, 200, 200, 200],
+        ),
+        get(
+            "/api/v1/user/robots/{robot_shortname}/permissions",
+            "/api/v1/user/robots/nope/permissions",
+            [401, 400, 400, 400, 400, 400],
+        ),
+        write(
+            M::POST,
+            "/api/v1/user/robots/{robot_shortname}/regenerate",
+            "/api/v1/user/robots/nope/regenerate",
+            None,
+            [401, 400, 400, 400, 400, 400],
+        ),
+        get(
+            "/api/v1/user/robots/{robot_shortname}",
+            "/api/v1/user/robots/nope",
+            [401, 400, 400, 400, 400, 400],
+        ),
+        write(
+            M::PUT,
+            "/api/v1/user/robots/{robot_shortname}",
+            "/api/v1/user/robots/bot",
+            None,
+            [401, 201, 201, 201, 201, 201],
+        ),
+        write(
+            M::DELETE,
+            "/api/v1/user/robots/{robot_shortname}",
+            "/api/v1/user/robots/nope",
+            None,
+            [401, 400, 400, 400, 400, 400],
+        ),
+        get(
+            "/api/v1/organization/{orgname}/robots",
+            "/api/v1/organization/buynlarge/robots",
+            [401, 200, 403, 200, 200, 403],
+        ),
+        get(
+            "/api/v1/organization/{orgname}/robots/{robot_shortname}/permissions",
+            "/api/v1/organization/buynlarge/robots/nope/permissions",
+            [401, 400, 403, 403, 400, 403],
+        ),
+        write(
+            M::POST,
+            "/api/v1/organization/{orgname}/robots/{robot_shortname}/regenerate",
+            "/api/v1/organization/buynlarge/robots/nope/regenerate",
+            None,
+            [401, 400, 403, 403, 403, 403],
+        ),
+        get(
+            "/api/v1/organization/{orgname}/robots/{robot_shortname}",
+            "/api/v1/organization/buynlarge/robots/nope",
+            [401, 400, 403, 403, 400, 403],
+        ),
+        write(
+            M::PUT,
+            "/api/v1/organization/{orgname}/robots/{robot_shortname}",
+            "/api/v1/organization/buynlarge/robots/bot",
+            None,
+            [401, 201, 403, 403, 403, 403],
+        ),
+        write(
+            M::DELETE,
+            "/api/v1/organization/{orgname}/robots/{robot_shortname}",
+            "/api/v1/organization/buynlarge/robots/nope",
+            None,
+            [401, 400, 403, 403, 403, 403],
+        ),
+        write(
+            M::POST,
+            "/api/v1/organization/{orgname}/applications/{client_id}/resetclientsecret",
+            "/api/v1/organization/buynlarge/applications/nope/resetclientsecret",
+            None,
+            [401, 404, 403, 403, 403, 403],
+        ),
+        get(
+            "/api/v1/organization/{orgname}/applications/{client_id}",
+            "/api/v1/organization/buynlarge/applications/nope",
+            [401, 404, 403, 403, 404, 403],
+        ),
+        write(
+            M::PUT,
+            "/api/v1/organization/{orgname}/applications/{client_id}",
+            "/api/v1/organization/buynlarge/applications/nope",
+            Some(r#"{"name": "x", "redirect_uri": "http://x", "application_uri": "http://x"}"#),
+            [401, 404, 403, 403, 403, 403],
+        ),
+        write(
+            M::DELETE,
+            "/api/v1/organization/{orgname}/applications/{client_id}",
+            "/api/v1/organization/buynlarge/applications/nope",
+            None,
+            [401, 404, 403, 403, 403, 403],
+        ),
+        get(
+            "/api/v1/organization/{orgname}/applications",
+            "/api/v1/organization/buynlarge/applications",
+            [401, 200, 403, 403, 200, 403],
+        ),
+        write(
+            M::POST,
+            "/api/v1/organization/{orgname}/applications",
+            "/api/v1/organization/buynlarge/applications",
+            Some(r#"{"name": "app"}"#),
+            [401, 200, 403, 403, 403, 403],
+        ),
+        get("/api/v1/app/{client_id}", "/api/v1/app/nope", [404; 6]),
+        get(
+            "/api/v1/user/authorizations",
+            "/api/v1/user/authorizations",
+            [401, 200, 200, 200, 200, 200],
+        ),
+        get(
+            "/api/v1/user/authorizations/{access_token_uuid}",
+            "/api/v1/user/authorizations/nope",
+            [401, 404, 404, 404, 404, 404],
+        ),
+        write(
+            M::DELETE,
+            "/api/v1/user/authorizations/{access_token_uuid}",
+            "/api/v1/user/authorizations/nope",
+            None,
+            [401, 404, 404, 404, 404, 404],
+        ),
+        get(
+            "/api/v1/superuser/organizations/",
+            "/api/v1/superuser/organizations/",
+            [401, 200, 403, 403, 200, 403],
+        ),
+        write(
+            M::PUT,
+            "/api/v1/superuser/organizations/{name}",
+            "/api/v1/superuser/organizations/sellnsmall",
+            Some(r#"{"name": "sellnsmall2"}"#),
+            [401, 200, 403, 403, 403, 403],
+        ),
+        write(
+            M::DELETE,
+            "/api/v1/superuser/organizations/{name}",
+            "/api/v1/superuser/organizations/sellnsmall",
+            None,
+            [401, 204, 403, 403, 403, 403],
+        ),
+        write(
+            M::POST,
+            "/api/v1/superuser/takeownership/{namespace}",
+            "/api/v1/superuser/takeownership/neworg",
+            None,
+            [401, 200, 403, 403, 403, 403],
+        ),
+        write(
+            M::POST,
+            "/api/v1/user/clientkey",
+            "/api/v1/user/clientkey",
+            Some(r#"{"password": "password"}"#),
+            [401, 200, 200, 200, 200, 200],
+        ),
+        write(
+            M::POST,
+            "/api/v1/user/convert",
+            "/api/v1/user/convert",
+            Some(r#"{"adminUser": "devtable", "adminPassword": "password"}"#),
+            [401, 400, 200, 200, 200, 200],
+        ),
+        get(
+            "/api/v1/user/starred",
+            "/api/v1/user/starred",
+            [401, 200, 200, 200, 200, 200],
+        ),
+        write(
+            M::POST,
+            "/api/v1/user/starred",
+            "/api/v1/user/starred",
+            Some(r#"{"namespace": "public", "repository": "publicrepo"}"#),
+            [401, 201, 201, 201, 201, 201],
+        ),
+        write(
+            M::DELETE,
+            "/api/v1/user/starred/{repository}",
+            "/api/v1/user/starred/public/publicrepo",
+            None,
+            [401, 204, 204, 204, 204, 204],
+        ),
+    ]
+}
+
+fn config() -> Config {
+    Config::load(Some(CONFIG), std::iter::empty()).expect("fixture config")
+}
+
+/// A fresh `quay-test` database, its application state and a token per identity.
+async fn fixture(hash: &str) -> (TestDatabase, Data<AppState>, Vec<Option<String>>) {
+    let t = TestDatabase::new().await;
+    let state = Data::new(AppState::new(
+        config(),
+        t.db.clone(),
+        b"fixture-secret",
+        None,
+    ));
+    let text = quay_fixtures::data("quay-test").expect("the quay-test set");
+    quay_fixtures::load_with_password_hash(&state, text, hash)
+        .await
+        .expect("load fixtures");
+    let mut tokens = Vec::new();
+    for identity in IDENTITIES {
+        tokens.push(match identity {
+            None => None,
+            Some(name) => {
+                let id = quay_persistence::testing::namespace_id(&t.db, name).await;
+                Some(seed_token(&t.db, id, SCOPES, 3600).await)
+            }
+        });
+    }
+    (t, state, tokens)
+}
+
+async fn status(
+    state: &Data<AppState>,
+    row: &Row,
+    identity: Option<&str>,
+    token: Option<&str>,
+) -> u16 {
+    let who = identity.unwrap_or("anonymous");
+    let service = test::init_service(app(state.clone())).await;
+    let mut req = TestRequest::default()
+        .method(row.method.clone())
+        .uri(&row.path.replace("{user}", who));
+    if let Some(token) = token {
+        req = req.insert_header(("Authorization", format!("Bearer {token}")));
+    }
+    if let Some(body) = row.body {
+        req = req
+            .insert_header(("Content-Type", "application/json"))
+            .set_payload(body.replace("{user}", who));
+    }
+    test::call_service(&service, req.to_request())
+        .await
+        .status()
+        .as_u16()
+}
+
+#[actix_web::test]
+async fn every_endpoint_answers_each_identity_as_quay_orders_it() {
+    let hash = quay_auth::secret::hash_password(quay_fixtures::PASSWORD).unwrap();
+    let rows = rows();
+
+    // Every registered endpoint has at least one row.
+    let missing: Vec<String> = endpoints(&config())
+        .iter()
+        .filter(|e| {
+            !rows
+                .iter()
+                .any(|r| r.method == e.method && r.template == e.path)
+        })
+        .map(|e| format!("{} {}", e.method, e.path))
+        .collect();
+    assert!(missing.is_empty(), "endpoints without a row: {missing:#?}");
+
+    let mut failures = Vec::new();
+    let (_shared_db, shared, shared_tokens) = fixture(&hash).await;
+    for row in &rows {
+        for (i, identity) in IDENTITIES.iter().enumerate() {
+            let got = if row.writes {
+                let (_db, state, tokens) = fixture(&hash).await;
+                status(&state, row, *identity, tokens[i].as_deref()).await
+            } else {
+                status(&shared, row, *identity, shared_tokens[i].as_deref()).await
+            };
+            if got != row.expect[i] {
+                failures.push(format!(
+                    "{} {} as {}: expected {}, got {got}",
+                    row.method,
+                    row.path,
+                    identity.unwrap_or("anonymous"),
+                    row.expect[i]
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
