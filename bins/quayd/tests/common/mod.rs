@@ -35,6 +35,17 @@ impl Server {
     /// Starts `quayd serve` on `port` with `env` set; what it prints (stdout and stderr)
     /// goes to a file in `data_dir`, so a chatty log level never blocks it.
     pub fn start(data_dir: &Path, port: u16, db_url: Option<&str>, env: &[(&str, &str)]) -> Server {
+        Self::start_with(data_dir, port, db_url, env, &[])
+    }
+
+    /// [`Server::start`] with more command-line arguments (e.g. `--config FILE`).
+    pub fn start_with(
+        data_dir: &Path,
+        port: u16,
+        db_url: Option<&str>,
+        env: &[(&str, &str)],
+        args: &[&str],
+    ) -> Server {
         let output = data_dir.join("quayd.out");
         let out = File::create(&output).unwrap();
         let mut cmd = Command::new(QUAYD);
@@ -44,6 +55,7 @@ impl Server {
             "--bind",
             &format!("127.0.0.1:{port}"),
         ])
+        .args(args)
         .env_remove("QUAY_DB_URI")
         .envs(env.iter().copied())
         .stdout(Stdio::from(out.try_clone().unwrap()))
