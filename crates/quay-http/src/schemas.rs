@@ -87,6 +87,30 @@ pub fn new_starred_repository() -> Value {
     json!({"type": "object", "required": ["namespace", "repository"], "properties": {"namespace": {"type": "string", "description": "Namespace in which the repository belongs"}, "repository": {"type": "string", "description": "Repository name"}}})
 }
 
+pub fn team_permission() -> Value {
+    json!({"type": "object", "description": "Description of a team permission.", "required": ["role"], "properties": {"role": {"type": "string", "description": "Role to use for the team", "enum": ["read", "write", "admin"]}}})
+}
+
+pub fn user_permission() -> Value {
+    json!({"type": "object", "description": "Description of a user permission.", "required": ["role"], "properties": {"role": {"type": "string", "description": "Role to use for the user", "enum": ["read", "write", "admin"]}}})
+}
+
+pub fn new_prototype() -> Value {
+    json!({"type": "object", "description": "Description of a new prototype", "required": ["role", "delegate"], "properties": {"role": {"type": "string", "description": "Role that should be applied to the delegate", "enum": ["read", "write", "admin"]}, "activating_user": {"type": "object", "description": "Repository creating user to whom the rule should apply", "required": ["name"], "properties": {"name": {"type": "string", "description": "The username for the activating_user"}}}, "delegate": {"type": "object", "description": "Information about the user or team to which the rule grants access", "required": ["name", "kind"], "properties": {"name": {"type": "string", "description": "The name for the delegate team or user"}, "kind": {"type": "string", "description": "Whether the delegate is a user or a team", "enum": ["user", "team"]}}}}})
+}
+
+pub fn prototype_update() -> Value {
+    json!({"type": "object", "description": "Description of a the new prototype role", "required": ["role"], "properties": {"role": {"type": "string", "description": "Role that should be applied to the permission", "enum": ["read", "write", "admin"]}}})
+}
+
+pub fn team_description() -> Value {
+    json!({"type": "object", "description": "Description of a team", "required": ["role"], "properties": {"role": {"type": "string", "description": "Org wide permissions that should apply to the team", "enum": ["member", "creator", "admin"]}, "description": {"type": "string", "description": "Markdown description for the team"}}})
+}
+
+pub fn update_notification() -> Value {
+    json!({"type": "object", "description": "Information for updating a notification", "properties": {"dismissed": {"type": "boolean", "description": "Whether the notification is dismissed by the user"}}})
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::Value;
@@ -121,28 +145,4 @@ mod tests {
             assert_eq!(schema(), theirs["request_schema"], "{}", endpoint.nickname);
         }
     }
-}
-
-pub fn team_permission() -> Value {
-    json!({"type": "object", "description": "Description of a team permission.", "required": ["role"], "properties": {"role": {"type": "string", "description": "Role to use for the team", "enum": ["read", "write", "admin"]}}})
-}
-
-pub fn user_permission() -> Value {
-    json!({"type": "object", "description": "Description of a user permission.", "required": ["role"], "properties": {"role": {"type": "string", "description": "Role to use for the user", "enum": ["read", "write", "admin"]}}})
-}
-
-pub fn new_prototype() -> Value {
-    json!({"type": "object", "description": "Description of a new prototype", "required": ["role", "delegate"], "properties": {"role": {"type": "string", "description": "Role that should be applied to the delegate", "enum": ["read", "write", "admin"]}, "activating_user": {"type": "object", "description": "Repository creating user to whom the rule should apply", "required": ["name"], "properties": {"name": {"type": "string", "description": "The username for the activating_user"}}}, "delegate": {"type": "object", "description": "Information about the user or team to which the rule grants access", "required": ["name", "kind"], "properties": {"name": {"type": "string", "description": "The name for the delegate team or user"}, "kind": {"type": "string", "description": "Whether the delegate is a user or a team", "enum": ["user", "team"]}}}}})
-}
-
-pub fn prototype_update() -> Value {
-    json!({"type": "object", "description": "Description of a the new prototype role", "required": ["role"], "properties": {"role": {"type": "string", "description": "Role that should be applied to the permission", "enum": ["read", "write", "admin"]}}})
-}
-
-pub fn team_description() -> Value {
-    json!({"type": "object", "description": "Description of a team", "required": ["role"], "properties": {"role": {"type": "string", "description": "Org wide permissions that should apply to the team", "enum": ["member", "creator", "admin"]}, "description": {"type": "string", "description": "Markdown description for the team"}}})
-}
-
-pub fn update_notification() -> Value {
-    json!({"type": "object", "description": "Information for updating a notification", "properties": {"dismissed": {"type": "boolean", "description": "Whether the notification is dismissed by the user"}}})
 }

@@ -345,6 +345,19 @@ impl Drop for TestDatabase {
     }
 }
 
+/// The id of the user, organization or robot `name`.
+pub async fn namespace_id(db: &Database, name: &str) -> i64 {
+    use crate::entity::namespace;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    namespace::Entity::find()
+        .filter(namespace::Column::Username.eq(name))
+        .one(db.connection())
+        .await
+        .expect("query namespace")
+        .expect("namespace exists")
+        .id
+}
+
 #[cfg(test)]
 mod tests {
     use super::with_database_name;
@@ -364,17 +377,4 @@ mod tests {
             "postgres://u@h/x"
         );
     }
-}
-
-/// The id of the user, organization or robot `name`.
-pub async fn namespace_id(db: &Database, name: &str) -> i64 {
-    use crate::entity::namespace;
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    namespace::Entity::find()
-        .filter(namespace::Column::Username.eq(name))
-        .one(db.connection())
-        .await
-        .expect("query namespace")
-        .expect("namespace exists")
-        .id
 }
