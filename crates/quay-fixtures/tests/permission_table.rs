@@ -27,8 +27,8 @@ const SCOPES: &str =
     "repo:read repo:write repo:admin repo:create user:read user:admin org:admin super:user";
 
 /// One endpoint: method, catalog path, concrete path and body (`{user}` stands for the
-/// calling identity's name), whether it changes state (then every identity gets a fresh
-/// database), and the expected status per identity.
+/// calling identity's name), whether it changes state (then every identity expected to
+/// succeed gets a fresh database), and the expected status per identity.
 struct Row {
     method: Method,
     template: &'static str,
@@ -739,7 +739,9 @@ async fn every_endpoint_answers_each_identity_as_quay_orders_it() {
     let (_shared_db, shared, shared_tokens) = fixture(&hash).await;
     for row in &rows {
         for (i, identity) in IDENTITIES.iter().enumerate() {
-            let got = if row.writes {
+            // A refused call changes nothing, so only expected successes of writes need
+            // a database of their own.
+            let got = if row.writes && (200..300).contains(&row.expect[i]) {
                 let (_db, state, tokens) = fixture(&hash).await;
                 status(&state, row, *identity, tokens[i].as_deref()).await
             } else {
