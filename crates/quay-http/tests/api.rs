@@ -808,7 +808,7 @@ async fn unknown_routes_and_methods_answer_json() {
         StatusCode::NOT_FOUND
     );
     assert_eq!(
-        h.get("/api/v1/user/notifications", None).await.status,
+        h.get("/api/v1/messages", None).await.status,
         StatusCode::NOT_FOUND
     );
 }
