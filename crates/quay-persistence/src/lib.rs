@@ -190,6 +190,20 @@ async fn query_all<T: sea_orm::FromQueryResult>(
         .collect()
 }
 
+/// Runs `sql` (with `?` placeholders) on `conn`; returns how many rows it touched.
+async fn execute(
+    db: &Database,
+    conn: &impl ConnectionTrait,
+    sql: &str,
+    values: Vec<Value>,
+) -> Result<u64, DomainError> {
+    Ok(conn
+        .execute(db.stmt(sql, values))
+        .await
+        .map_err(db_err)?
+        .rows_affected())
+}
+
 /// Whether any user exists (for the server's first-start hint).
 pub async fn has_users(db: &Database) -> Result<bool, DbErr> {
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};

@@ -14,23 +14,10 @@ use sea_orm::sea_query::Value;
 use sea_orm::{ConnectionTrait, FromQueryResult};
 
 use crate::logs::insert_log;
-use crate::{db_err, query_all, Database, SqlStore};
+use crate::{execute, query_all, Database, SqlStore};
 
 fn role(code: i16) -> DomainResult<Role> {
     Role::from_code(code).ok_or_else(|| DomainError::Internal(format!("bad role code {code}")))
-}
-
-async fn execute(
-    db: &Database,
-    conn: &impl ConnectionTrait,
-    sql: &str,
-    values: Vec<Value>,
-) -> DomainResult<u64> {
-    Ok(conn
-        .execute(db.stmt(sql, values))
-        .await
-        .map_err(db_err)?
-        .rows_affected())
 }
 
 /// Whether the user is in a team of organization `org` (an SQL expression on `n.id`).

@@ -14,7 +14,7 @@ use sea_orm::{ActiveModelTrait, ConnectionTrait, FromQueryResult, NotSet, Set};
 
 use crate::entity::{notification, team_member_invite};
 use crate::logs::insert_log;
-use crate::{db_err, query_all, Database, SqlStore};
+use crate::{db_err, execute, query_all, Database, SqlStore};
 
 #[derive(FromQueryResult)]
 struct TeamRow {
@@ -113,19 +113,6 @@ async fn find_team_by(
         .next()
         .map(TeamRow::into_domain)
         .transpose()
-}
-
-async fn execute(
-    db: &Database,
-    conn: &impl ConnectionTrait,
-    sql: &str,
-    values: Vec<Value>,
-) -> DomainResult<u64> {
-    Ok(conn
-        .execute(db.stmt(sql, values))
-        .await
-        .map_err(db_err)?
-        .rows_affected())
 }
 
 /// Adds the user to the team unless already there, and drops their invites to it.
