@@ -87,6 +87,10 @@ pub struct Config {
     /// Team syncing endpoints exist (they need a federated authentication backend).
     #[serde(rename = "FEATURE_TEAM_SYNCING")]
     pub feature_team_syncing: bool,
+    /// Entity search (`/api/v1/entities`) completes user names from a prefix; without
+    /// it, only an exact name finds a user.
+    #[serde(rename = "FEATURE_PARTIAL_USER_AUTOCOMPLETE")]
+    pub feature_partial_user_autocomplete: bool,
     /// Organization admins who are not superusers may set up team syncing.
     #[serde(rename = "FEATURE_NONSUPERUSER_TEAM_SYNCING_SETUP")]
     pub feature_nonsuperuser_team_syncing_setup: bool,
@@ -152,6 +156,7 @@ impl Default for Config {
             feature_mailing: false,
             feature_require_team_invite: true,
             feature_team_syncing: false,
+            feature_partial_user_autocomplete: true,
             feature_nonsuperuser_team_syncing_setup: false,
             feature_change_tag_expiration: true,
             feature_user_creation: true,
@@ -208,6 +213,7 @@ const KNOWN_KEYS: &[&str] = &[
     "FEATURE_MAILING",
     "FEATURE_REQUIRE_TEAM_INVITE",
     "FEATURE_TEAM_SYNCING",
+    "FEATURE_PARTIAL_USER_AUTOCOMPLETE",
     "FEATURE_NONSUPERUSER_TEAM_SYNCING_SETUP",
     "FEATURE_CHANGE_TAG_EXPIRATION",
     "FEATURE_APP_SPECIFIC_TOKENS",

@@ -641,6 +641,18 @@ fn rows() -> Vec<Row> {
             Some(r#"{"adminUser": "devtable", "adminPassword": "password"}"#),
             [401, 400, 200, 200, 200, 200],
         ),
+        // Search answers everyone, with what each may see (tests/search.rs in quay-http).
+        get(
+            "/api/v1/find/repositories",
+            "/api/v1/find/repositories?query=repo",
+            [200; 6],
+        ),
+        get("/api/v1/find/all", "/api/v1/find/all?query=buy", [200; 6]),
+        get(
+            "/api/v1/entities/{prefix}",
+            "/api/v1/entities/dev?namespace=buynlarge&includeTeams=true",
+            [200; 6],
+        ),
         get(
             "/api/v1/user/starred",
             "/api/v1/user/starred",
@@ -764,4 +776,48 @@ async fn every_endpoint_answers_each_identity_as_quay_orders_it() {
         failures.len(),
         failures.join("\n")
     );
+}
+
+#[actix_web::test]
+async fn search_reveals_only_readable_repositories() {
+    let hash = quay_auth::secret::hash_password(quay_fixtures::PASSWORD).unwrap();
+    let (_db, state, tokens) = fixture(&hash).await;
+    let expected: [&[&str]; 6] = [
+        &["public/publicrepo"],
+        &[
+            "buynlarge/orgrepo",
+            "devtable/shared",
+            "devtable/simple",
+            "public/publicrepo",
+            "testorgforautoprune/autoprunerepo",
+        ],
+        &["public/publicrepo"],
+        &["buynlarge/orgrepo", "devtable/shared", "public/publicrepo"],
+        // Search goes by grants, as Quay's: reading everything is not being granted it.
+        &["public/publicrepo"],
+        &["public/publicrepo"],
+    ];
+    let service = test::init_service(app(state.clone())).await;
+    for (i, identity) in IDENTITIES.iter().enumerate() {
+        let mut req = TestRequest::get().uri("/api/v1/find/repositories?query=");
+        if let Some(token) = &tokens[i] {
+            req = req.insert_header(("Authorization", format!("Bearer {token}")));
+        }
+        let body: serde_json::Value =
+            test::call_and_read_body_json(&service, req.to_request()).await;
+        let mut found: Vec<String> = body["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                format!(
+                    "{}/{}",
+                    r["namespace"]["name"].as_str().unwrap(),
+                    r["name"].as_str().unwrap()
+                )
+            })
+            .collect();
+        found.sort();
+        assert_eq!(found, expected[i], "{}", identity.unwrap_or("anonymous"));
+    }
 }

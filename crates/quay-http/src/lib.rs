@@ -34,6 +34,7 @@ use quay_orgs::{
 };
 use quay_persistence::{Database, SqlStore};
 use quay_repos::{RepoPermissionService, RepoPermissions, RepoService, Repositories};
+use quay_search::{Search, SearchService};
 use serde_json::json;
 
 use crate::error::{ApiError, ApiResult};
@@ -55,6 +56,7 @@ pub struct AppState {
     pub notifications: Arc<dyn NotificationService>,
     pub prototypes: Arc<dyn PrototypeService>,
     pub permissions: Arc<dyn RepoPermissionService>,
+    pub search: Arc<dyn SearchService>,
     /// The OAuth 2 provider and the user's granted tokens.
     pub oauth: OAuthProvider,
     pub sessions: Sessions,
@@ -118,6 +120,7 @@ impl AppState {
             )),
             teams,
             permissions: Arc::new(RepoPermissions::new(repos.clone(), store.clone())),
+            search: Arc::new(Search::new(store.clone(), store.clone(), &config)),
             robots: Arc::new(Robots::new(
                 store.clone(),
                 store.clone(),

@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::handlers::{
     application, apptoken, discovery, organization, permission, prototype, repository, robot,
-    session, superuser, team, user,
+    search, session, superuser, team, user,
 };
 use crate::schemas;
 
@@ -68,6 +68,7 @@ pub const PATH_PARAMS: &[(&str, &str)] = &[
     ("code", "The invite code"),
     ("uuid", "The uuid of the notification"),
     ("prototypeid", "The ID of the prototype"),
+    ("prefix", ""),
     (
         "robot_shortname",
         "The short name for the robot, without any user or organization prefix",
@@ -124,6 +125,7 @@ pub const TAGS: &[(&str, &str)] = &[
     ),
     ("repository", "List, create and manage repositories."),
     ("robot", "Manage user and organization robot accounts."),
+    ("search", "Conduct searches against all registry context."),
     ("superuser", "Superuser API."),
     ("team", "Create, list and manage an organization's teams."),
     ("user", "Manage the current user."),
@@ -276,6 +278,48 @@ const NOTIFICATIONS_QUERY: &[QueryParam] = &[
         name: "limit",
         help: "Limit on the number of results (int)",
         kind: "integer",
+    },
+];
+
+const ENTITIES_QUERY: &[QueryParam] = &[
+    QueryParam {
+        name: "namespace",
+        help: "Namespace to use when querying for org entities.",
+        kind: "string",
+    },
+    QueryParam {
+        name: "includeTeams",
+        help: "Whether to include team names.",
+        kind: "boolean",
+    },
+    QueryParam {
+        name: "includeOrgs",
+        help: "Whether to include orgs names.",
+        kind: "boolean",
+    },
+];
+
+const SEARCH_ALL_QUERY: &[QueryParam] = &[QueryParam {
+    name: "query",
+    help: "The search query.",
+    kind: "string",
+}];
+
+const SEARCH_REPOS_QUERY: &[QueryParam] = &[
+    QueryParam {
+        name: "query",
+        help: "The search query.",
+        kind: "string",
+    },
+    QueryParam {
+        name: "page",
+        help: "The page.",
+        kind: "integer",
+    },
+    QueryParam {
+        name: "includeUsage",
+        help: "Whether to include usage metadata",
+        kind: "boolean",
     },
 ];
 
@@ -465,6 +509,18 @@ pub fn endpoints(config: &Config) -> Vec<Endpoint> {
         ep(M::DELETE, "/api/v1/organization/{orgname}/prototypes/{prototypeid}", "deleteOrganizationPrototypePermission", "prototype",
             "Delete an existing permission prototype.", Some(Scope::OrgAdmin),
             || web::delete().to(prototype::delete_organization_prototype_permission)),
+        ep(M::GET, "/api/v1/entities/{prefix}", "getMatchingEntities", "search",
+            "Get a list of entities that match the specified prefix.", None,
+            || web::get().to(search::get_matching_entities))
+            .query(ENTITIES_QUERY),
+        ep(M::GET, "/api/v1/find/all", "conductSearch", "search",
+            "Get a list of entities and resources that match the specified query.", Some(Scope::RepoRead),
+            || web::get().to(search::conduct_search))
+            .query(SEARCH_ALL_QUERY),
+        ep(M::GET, "/api/v1/find/repositories", "conductRepoSearch", "search",
+            "Get a list of apps and repositories that match the specified query.", None,
+            || web::get().to(search::conduct_repo_search))
+            .query(SEARCH_REPOS_QUERY),
         ep(M::POST, "/api/v1/repository", "createRepo", "repository",
             "Create a new repository.", Some(Scope::RepoCreate),
             || web::post().to(repository::create_repo))

@@ -21,6 +21,7 @@ mod orgs;
 mod permissions;
 mod repos;
 mod robots;
+mod search;
 mod teams;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -39,6 +39,28 @@ const ROLE_COLUMNS: &str = "\
         WHERE t.organization_id = n.id AND tm.user_id = ?) AS org_team_role, \
     EXISTS(SELECT 1 FROM star s WHERE s.repository_id = r.id AND s.user_id = ?) AS starred";
 
+/// Repositories `r` (in namespace `r.namespace_id`) the viewer holds a grant on: directly,
+/// through a team, through an organization admin team, or in their own namespace. Bind
+/// [`granted_values`].
+pub(crate) const GRANTED_TO_VIEWER: &str =
+    "(r.id IN (SELECT p.repository_id FROM repository_permission p WHERE p.user_id = ?) \
+     OR r.id IN (SELECT p.repository_id FROM repository_permission p \
+         JOIN team_member tm ON tm.team_id = p.team_id WHERE tm.user_id = ?) \
+     OR r.namespace_id IN (SELECT t.organization_id FROM team t \
+         JOIN team_member tm ON tm.team_id = t.id WHERE t.role = ? AND tm.user_id = ?) \
+     OR r.namespace_id = ?)";
+
+/// The values [`GRANTED_TO_VIEWER`] binds, for `viewer` (an id no user has for nobody).
+pub(crate) fn granted_values(viewer: i64) -> Vec<Value> {
+    vec![
+        viewer.into(),
+        viewer.into(),
+        TeamRole::Admin.code().into(),
+        viewer.into(),
+        viewer.into(),
+    ]
+}
+
 /// The namespace and the viewer's roles; the repository columns (NULL when there is no
 /// such repository) are decoded as a [`RepoRow`] from the same row.
 #[derive(FromQueryResult)]
@@ -361,21 +383,9 @@ impl RepoStore for SqlStore {
         if q.include_public {
             sql.push_str("r.visibility = 'public' OR ");
         }
-        sql.push_str(
-            "r.id IN (SELECT p.repository_id FROM repository_permission p WHERE p.user_id = ?) \
-             OR r.id IN (SELECT p.repository_id FROM repository_permission p \
-                 JOIN team_member tm ON tm.team_id = p.team_id WHERE tm.user_id = ?) \
-             OR r.namespace_id IN (SELECT t.organization_id FROM team t \
-                 JOIN team_member tm ON tm.team_id = t.id WHERE t.role = ? AND tm.user_id = ?) \
-             OR r.namespace_id = ?)",
-        );
-        values.extend([
-            v.into(),
-            v.into(),
-            TeamRole::Admin.code().into(),
-            v.into(),
-            v.into(),
-        ]);
+        sql.push_str(GRANTED_TO_VIEWER);
+        sql.push(')');
+        values.extend(granted_values(v));
         sql.push_str(" ORDER BY r.id LIMIT ?");
         values.push(((q.limit + 1) as i64).into());
 

@@ -10,6 +10,7 @@ pub mod permission;
 pub mod prototype;
 pub mod repository;
 pub mod robot;
+pub mod search;
 pub mod session;
 pub mod superuser;
 pub mod team;
