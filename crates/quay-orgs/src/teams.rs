@@ -654,37 +654,29 @@ impl TeamService for Teams {
         include_pending: bool,
     ) -> DomainResult<TeamMembers> {
         let (org, standing) = self.standing(caller, org_name).await?;
-        let team = match (org, standing) {
-            (Some(org), Standing::Admin | Standing::Reader) => self.team(&org, name).await?,
+        let (team, members) = match (org, standing) {
+            (Some(org), Standing::Admin | Standing::Reader) => {
+                let team = self.team(&org, name).await?;
+                let members = self.store.team_members(team.id).await?;
+                (team, members)
+            }
             (None, Standing::Admin) => return Err(DomainError::NotFound),
             // Members see inside the teams they are in (Quay's `ViewTeamPermission`).
             (Some(org), Standing::Member) => {
                 let uid = Self::principal(caller)?.user_id;
-                let team = self.store.find_team(org.id, name).await?;
-                match team {
-                    Some(team)
-                        if self
-                            .store
-                            .team_members(team.id)
-                            .await?
-                            .iter()
-                            .any(|m| m.id == uid) =>
-                    {
-                        team
-                    }
-                    _ => return Err(DomainError::unauthorized(true)),
+                let Some(team) = self.store.find_team(org.id, name).await? else {
+                    return Err(DomainError::unauthorized(true));
+                };
+                let members = self.store.team_members(team.id).await?;
+                if !members.iter().any(|m| m.id == uid) {
+                    return Err(DomainError::unauthorized(true));
                 }
+                (team, members)
             }
             _ => return Err(DomainError::unauthorized(caller.is_authenticated())),
         };
         let can_edit = standing == Standing::Admin;
-        let mut entries: Vec<TeamEntry> = self
-            .store
-            .team_members(team.id)
-            .await?
-            .into_iter()
-            .map(TeamEntry::Member)
-            .collect();
+        let mut entries: Vec<TeamEntry> = members.into_iter().map(TeamEntry::Member).collect();
         if include_pending && can_edit {
             for invite in self.store.team_invites(team.id).await? {
                 entries.push(match invite.user {
