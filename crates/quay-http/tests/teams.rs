@@ -530,6 +530,49 @@ async fn invites_are_accepted_declined_and_only_by_their_invitee() {
         StatusCode::NOT_FOUND
     );
 
+    // An e-mail invite is for whoever verifiably owns the address. The code travels by
+    // mail; here it is unsealed from the database with the server's field key.
+    let r = h
+        .call(
+            Method::PUT,
+            "/api/v1/organization/acme/team/writers/invite/bob@example.com",
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let sealed = quay_persistence::testing::query_texts(
+        &h.t.db,
+        "SELECT token_sealed FROM team_member_invite WHERE email = 'bob@example.com'",
+    )
+    .await;
+    let code = quay_auth::cipher::FieldCipher::derived(b"test-secret")
+        .decrypt(&sealed[0])
+        .unwrap();
+    assert_rejected(
+        &h.put(&format!("/api/v1/teaminvite/{code}"), Some(&alice), json!({}))
+            .await,
+        "This invite is intended for email \"bob@example.com\".\n                   Please login to that account and try again.",
+    );
+    // Nobody declines an address's invite (Quay: only user invites can be declined).
+    assert_rejected(
+        &h.delete(&format!("/api/v1/teaminvite/{code}"), Some(&bob))
+            .await,
+        "Invalid confirmation code.",
+    );
+    let r = h
+        .put(&format!("/api/v1/teaminvite/{code}"), Some(&bob), json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body, json!({"org": "acme", "team": "writers"}));
+    let r = h
+        .get(
+            "/api/v1/organization/acme/team/writers/members",
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(names(&r.body["members"], "name"), ["alice", "bob"]);
+
     let kinds = h.log_kinds(h.namespace_id("acme").await).await;
     for kind in [
         "org_invite_team_member",
