@@ -12,6 +12,7 @@ mod m20261123_000002_app_specific_token;
 mod m20261124_000003_robot_account;
 mod m20261124_000004_oauth_authorization_code;
 mod m20261125_000005_invites_prototypes_notifications;
+mod m20261126_000006_service_key;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000003_robot_account::Migration),
             Box::new(m20261124_000004_oauth_authorization_code::Migration),
             Box::new(m20261125_000005_invites_prototypes_notifications::Migration),
+            Box::new(m20261126_000006_service_key::Migration),
         ]
     }
 }

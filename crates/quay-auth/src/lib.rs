@@ -11,6 +11,8 @@
 //! - [`session`]: password sign-in for browser sessions, with Quay's backoff.
 //! - [`credentials`]: registry basic-auth logins (`$app`, `$oauthtoken`, robot
 //!   `owner+name`, password), audited as `login_success`/`login_failure`.
+//! - [`registry_token`]: the RS256 registry tokens of `/v2/auth` and the service keys
+//!   that verify them on every replica.
 //! - [`oauthflow`]: the OAuth 2 provider (implicit and authorization-code grants) and
 //!   the user's list of granted tokens.
 //! - [`cipher`]: AES-256-GCM sealing of secrets the server must read back (robot tokens).
@@ -23,6 +25,7 @@ pub mod cipher;
 pub mod credentials;
 pub mod oauth;
 pub mod oauthflow;
+pub mod registry_token;
 pub mod secret;
 pub mod session;
 
@@ -31,4 +34,5 @@ pub use authz::{Authorizer, NamespaceGrant};
 pub use credentials::{CredentialValidator, RegistryCredentialStore};
 pub use oauth::{Authenticator, OAuthTokenRecord, OAuthTokenStore};
 pub use oauthflow::{OAuthProvider, OAuthProviderStore};
+pub use registry_token::{RegistryTokens, ServiceKeyStore};
 pub use session::{CredentialStore, Sessions, SignIn};

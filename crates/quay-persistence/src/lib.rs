@@ -22,6 +22,7 @@ mod permissions;
 mod repos;
 mod robots;
 mod search;
+mod servicekeys;
 mod teams;
 #[cfg(feature = "testing")]
 pub mod testing;

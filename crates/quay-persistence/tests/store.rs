@@ -1,6 +1,8 @@
 //! Store tests: each runs on its own database, SQLite by default and PostgreSQL when
 //! `QUAY_TEST_DATABASE_URL` is set.
 
+use std::sync::Arc;
+
 use chrono::{Duration, Utc};
 use quay_auth::{NamespaceGrant, OAuthTokenStore};
 use quay_core::names::RepositoryName;
@@ -605,4 +607,30 @@ async fn stars_mark_and_filter_repositories() {
         .map(|i| (i.repository.name.as_str(), i.starred))
         .collect();
     assert_eq!(names, [("mine", true), ("public", true)]);
+}
+
+#[tokio::test]
+async fn registry_tokens_verify_across_instances_through_registered_keys() {
+    use quay_auth::registry_token::{Access, RegistryTokens};
+    let t = TestDatabase::new().await;
+    let store = Arc::new(SqlStore::new(t.db.clone()));
+    let ttl = std::time::Duration::from_millis(0);
+    let one = RegistryTokens::new(store.clone(), "quay.example.com".into(), ttl);
+    let other = RegistryTokens::new(store.clone(), "quay.example.com".into(), ttl);
+    let access = vec![Access {
+        kind: "repository".into(),
+        name: "acme/app".into(),
+        actions: vec!["pull".into(), "push".into()],
+    }];
+    let token = one
+        .mint(Some("alice"), access.clone(), serde_json::json!({}))
+        .await
+        .unwrap();
+    let claims = other.verify(&token).await.unwrap().expect("verifies");
+    assert_eq!(claims.access, access);
+    // Renewing a registration keeps the key usable; it is stored once.
+    one.refresh_registration().await.unwrap();
+    assert!(other.verify(&token).await.unwrap().is_some());
+    let kids = quay_persistence::testing::query_texts(&t.db, "SELECT kid FROM service_key").await;
+    assert_eq!(kids.len(), 1);
 }
