@@ -122,6 +122,27 @@ fn secret(config: &Config, data_dir: &Path) -> Result<Vec<u8>, String> {
     Ok(key.into_bytes())
 }
 
+/// The key that signs registry tokens, kept in the data directory so tokens survive a
+/// restart; generated on first start. Each replica has its own and registers it.
+fn instance_key(data_dir: &Path) -> Result<quay_auth::registry_token::InstanceKey, String> {
+    use quay_auth::registry_token::InstanceKey;
+    let path = data_dir.join("instance_key.pem");
+    if let Ok(pem) = std::fs::read_to_string(&path) {
+        return InstanceKey::from_pem(&pem).map_err(|e| format!("{}: {e}", path.display()));
+    }
+    let key = InstanceKey::generate().map_err(|e| e.to_string())?;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options
+        .open(&path)
+        .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+    file.write_all(key.pem().as_bytes())
+        .map_err(|e| e.to_string())?;
+    Ok(key)
+}
+
 async fn connect(config: &Config, data_dir: &Path) -> Result<Database, String> {
     std::fs::create_dir_all(data_dir)
         .map_err(|e| format!("cannot create data directory {}: {e}", data_dir.display()))?;
@@ -160,6 +181,21 @@ async fn serve(cli: &Cli, config: Config) -> Result<(), String> {
         &secret,
         Some(cli.data_dir.clone()),
     ));
+    state
+        .registry_tokens
+        .use_key(instance_key(&cli.data_dir)?)
+        .await
+        .map_err(|e| format!("cannot register the instance key: {e}"))?;
+    let tokens = state.registry_tokens.clone();
+    tokio::spawn(async move {
+        let every = std::time::Duration::from_secs(quay_auth::registry_token::KEY_REFRESH_SECS);
+        loop {
+            tokio::time::sleep(every).await;
+            if let Err(e) = tokens.refresh_registration().await {
+                tracing::error!(error = %e, "renewing the instance key registration failed");
+            }
+        }
+    });
     let server = HttpServer::new(move || quay_http::app(state.clone()))
         .bind(&cli.bind)
         .map_err(|e| format!("cannot listen on {}: {e}", cli.bind))?

@@ -86,7 +86,7 @@ pub enum CredentialKind {
 
 impl CredentialKind {
     /// The `kind` Quay writes in login audit entries.
-    fn audit_name(&self) -> &'static str {
+    pub fn audit_name(&self) -> &'static str {
         match self {
             CredentialKind::User => "user",
             CredentialKind::Robot => "robot",

@@ -24,7 +24,7 @@ use actix_web::web::{self, Data};
 use actix_web::{App, HttpResponse};
 use quay_auth::cipher::FieldCipher;
 use quay_auth::{AppTokenService, AppTokens, Authenticator, CredentialValidator, Sessions};
-use quay_auth::{Authorizer, OAuthProvider};
+use quay_auth::{Authorizer, OAuthProvider, RegistryTokens};
 use quay_core::config::Config;
 use quay_core::signed::{SignedTokens, PAGE_TOKEN_TTL_SECS};
 use quay_orgs::{
@@ -33,6 +33,7 @@ use quay_orgs::{
     SuperuserService, TeamService, Teams, UserService, Users,
 };
 use quay_persistence::{Database, SqlStore};
+use quay_registry::{RegistryState, TokenService};
 use quay_repos::{RepoPermissionService, RepoPermissions, RepoService, Repositories};
 use quay_search::{Search, SearchService};
 use serde_json::json;
@@ -61,7 +62,11 @@ pub struct AppState {
     pub oauth: OAuthProvider,
     pub sessions: Sessions,
     /// Registry basic-auth logins (used by `/v2/auth`).
-    pub credentials: CredentialValidator,
+    pub credentials: Arc<CredentialValidator>,
+    /// Registry tokens: `quayd` hands it the instance key it keeps across restarts.
+    pub registry_tokens: Arc<RegistryTokens>,
+    /// The `/v2` registry's shared state.
+    pub registry: Data<RegistryState>,
     pub page_tokens: SignedTokens,
     pub session_tokens: SignedTokens,
     pub db: Database,
@@ -89,6 +94,19 @@ impl AppState {
             &config,
         ));
         let repos = Arc::new(Repositories::new(store.clone(), config.clone()));
+        let credentials = Arc::new(CredentialValidator::new(
+            store.clone(),
+            Sessions::new(store.clone()),
+            authenticator.clone(),
+            cipher.clone(),
+            secret,
+            config.clone(),
+        ));
+        let registry_tokens = Arc::new(RegistryTokens::new(
+            store.clone(),
+            config.server_hostname.clone(),
+            config.cache_ttl(),
+        ));
         AppState {
             oauth: OAuthProvider::new(
                 store.clone(),
@@ -103,14 +121,17 @@ impl AppState {
                 cipher.clone(),
                 &config,
             )),
-            credentials: CredentialValidator::new(
-                store.clone(),
-                Sessions::new(store.clone()),
-                authenticator.clone(),
-                cipher.clone(),
-                secret,
-                config.clone(),
-            ),
+            registry: Data::new(RegistryState {
+                auth: Arc::new(TokenService::new(
+                    registry_tokens.clone(),
+                    credentials.clone(),
+                    store.clone(),
+                    repos.clone(),
+                    config.clone(),
+                )),
+            }),
+            registry_tokens,
+            credentials,
             notifications: Arc::new(Notifications::new(store.clone(), cipher.clone(), &config)),
             prototypes: Arc::new(Prototypes::new(
                 store.clone(),
@@ -163,6 +184,7 @@ pub fn app(
     >,
 > {
     let config = state.config.clone();
+    let registry = state.registry.clone();
     App::new()
         .app_data(state)
         .wrap_fn(|req, srv| {
@@ -216,6 +238,7 @@ pub fn app(
             }
         })
         .configure(|cfg| routes::register(cfg, &config))
+        .configure(|cfg| quay_registry::configure(cfg, registry))
         .route("/api/v1/user/initialize", {
             if config.feature_user_initialize {
                 web::post().to(handlers::user::initialize)

@@ -14,7 +14,8 @@ pub const ALL_SCOPES: &str =
     "repo:read repo:write repo:admin repo:create user:read user:admin org:admin super:user";
 
 pub struct Harness {
-    pub t: TestDatabase,
+    /// Shared, so a second server (another replica) can run on the same database.
+    pub t: std::sync::Arc<TestDatabase>,
     pub state: Data<AppState>,
 }
 
@@ -43,9 +44,23 @@ impl Harness {
     }
 
     pub async fn with_config(config: Config) -> Self {
-        let t = TestDatabase::new().await;
+        let t = std::sync::Arc::new(TestDatabase::new().await);
         let state = Data::new(AppState::new(config, t.db.clone(), b"test-secret", None));
         Harness { t, state }
+    }
+
+    /// Another server on the same database (a replica), with `config`.
+    pub fn replica(&self, config: Config) -> Harness {
+        let state = Data::new(AppState::new(
+            config,
+            self.t.db.clone(),
+            b"test-secret",
+            None,
+        ));
+        Harness {
+            t: self.t.clone(),
+            state,
+        }
     }
 
     pub async fn call(
