@@ -1,0 +1,509 @@
+//! Blob storage over [`object_store`]: the local filesystem under the data directory by
+//! default, S3-compatible services (`S3Storage`, `RadosGWStorage`) from Quay's
+//! `DISTRIBUTED_STORAGE_CONFIG`.
+//!
+//! Two kinds of objects: blobs at Quay's content-addressed path
+//! (`sha256/<first two hex digits>/<hex>`), and the chunks of uploads in progress
+//! (`uploads/<uuid>/<index>`). Invariants:
+//! - bytes are streamed: no blob or chunk is ever held whole in memory;
+//! - a blob path only ever holds bytes whose SHA-256 was checked against its name: chunks
+//!   become a blob in [`BlobStore::commit_upload`], which callers reach only after the
+//!   digest checked out, and multipart writes appear atomically when they complete.
+
+use std::ops::Range;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use futures_util::stream::BoxStream;
+use futures_util::{Stream, StreamExt, TryStreamExt};
+use object_store::path::Path;
+use object_store::{ObjectStore, ObjectStoreExt, PutPayload, WriteMultipart};
+use sha2::{Digest as _, Sha256};
+
+/// Upload chunks are written in parts of this size (S3's minimum is 5 MiB).
+const PART_SIZE: usize = 8 * 1024 * 1024;
+/// Parts in flight per write before waiting (bounds memory to a few parts).
+const PARTS_IN_FLIGHT: usize = 2;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("not found")]
+    NotFound,
+    /// The client's body failed (closed early, unreadable): nothing was kept.
+    #[error("upload body: {0}")]
+    Body(String),
+    /// More bytes than allowed.
+    #[error("too large")]
+    TooLarge,
+    #[error("storage configuration: {0}")]
+    Config(String),
+    #[error("storage: {0}")]
+    Backend(#[from] object_store::Error),
+}
+
+pub type StorageResult<T> = Result<T, StorageError>;
+
+/// A `sha256:<64 hex>` content digest (the only algorithm accepted).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Digest(String);
+
+impl Digest {
+    /// `None` unless `s` is `sha256:` followed by 64 lowercase hex digits.
+    pub fn parse(s: &str) -> Option<Self> {
+        let hex = s.strip_prefix("sha256:")?;
+        (hex.len() == 64 && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')))
+            .then(|| Digest(s.to_string()))
+    }
+
+    /// The digest of finished hash state.
+    pub fn from_hasher(hasher: Sha256) -> Self {
+        Digest(format!("sha256:{}", hex::encode(hasher.finalize())))
+    }
+
+    pub fn of(bytes: &[u8]) -> Self {
+        Self::from_hasher(Sha256::new_with_prefix(bytes))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn hex(&self) -> &str {
+        &self.0["sha256:".len()..]
+    }
+}
+
+impl std::fmt::Display for Digest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Content-addressed blobs and upload chunks.
+#[derive(Clone)]
+pub struct BlobStore {
+    inner: Arc<dyn ObjectStore>,
+}
+
+impl BlobStore {
+    pub fn new(inner: Arc<dyn ObjectStore>) -> Self {
+        BlobStore { inner }
+    }
+
+    /// Objects under `root` on the local filesystem (created if missing).
+    pub fn local(root: &std::path::Path) -> StorageResult<Self> {
+        std::fs::create_dir_all(root)
+            .map_err(|e| StorageError::Config(format!("{}: {e}", root.display())))?;
+        let fs = object_store::local::LocalFileSystem::new_with_prefix(root)?;
+        Ok(Self::new(Arc::new(fs)))
+    }
+
+    /// Quay's `DISTRIBUTED_STORAGE_CONFIG` entry `[driver, {params}]`: `LocalStorage`
+    /// (`storage_path`, relative paths under `data_dir`), `S3Storage` and
+    /// `RadosGWStorage` (`s3_bucket`/`bucket_name`, `s3_access_key`/`access_key`,
+    /// `s3_secret_key`/`secret_key`, `hostname`, `port`, `is_secure`, `s3_region`,
+    /// `storage_path`).
+    pub fn from_quay_config(
+        driver: &str,
+        params: &serde_json::Value,
+        data_dir: &std::path::Path,
+    ) -> StorageResult<Self> {
+        let text = |keys: &[&str]| {
+            keys.iter()
+                .find_map(|k| params.get(*k).and_then(|v| v.as_str()))
+                .map(str::to_string)
+        };
+        let prefix = text(&["storage_path"]).unwrap_or_default();
+        match driver {
+            "LocalStorage" => {
+                let path = std::path::Path::new(&prefix);
+                let root = if path.is_absolute() {
+                    path.to_path_buf()
+                } else {
+                    data_dir.join(path)
+                };
+                Self::local(&root)
+            }
+            "S3Storage" | "RadosGWStorage" => {
+                let bucket = text(&["s3_bucket", "bucket_name"])
+                    .ok_or_else(|| StorageError::Config("no bucket".into()))?;
+                let mut builder = object_store::aws::AmazonS3Builder::new()
+                    .with_bucket_name(bucket)
+                    .with_region(text(&["s3_region"]).unwrap_or_else(|| "us-east-1".into()));
+                if let Some(key) = text(&["s3_access_key", "access_key"]) {
+                    builder = builder.with_access_key_id(key);
+                }
+                if let Some(secret) = text(&["s3_secret_key", "secret_key"]) {
+                    builder = builder.with_secret_access_key(secret);
+                }
+                if let Some(host) = text(&["hostname", "host"]) {
+                    let secure = params
+                        .get("is_secure")
+                        .and_then(|v| v.as_bool())
+                        .unwrap_or(true);
+                    let scheme = if secure { "https" } else { "http" };
+                    let port = params
+                        .get("port")
+                        .and_then(|v| v.as_u64())
+                        .map(|p| format!(":{p}"))
+                        .unwrap_or_default();
+                    builder = builder
+                        .with_endpoint(format!("{scheme}://{host}{port}"))
+                        .with_virtual_hosted_style_request(false)
+                        .with_allow_http(!secure);
+                }
+                let store = builder.build()?;
+                let store: Arc<dyn ObjectStore> = if prefix.trim_matches('/').is_empty() {
+                    Arc::new(store)
+                } else {
+                    Arc::new(object_store::prefix::PrefixStore::new(
+                        store,
+                        prefix.trim_matches('/'),
+                    ))
+                };
+                Ok(Self::new(store))
+            }
+            other => Err(StorageError::Config(format!(
+                "storage driver {other} is not supported"
+            ))),
+        }
+    }
+
+    /// Quay's content-addressed layout: `sha256/ab/abcdef...`.
+    pub fn blob_path(digest: &Digest) -> Path {
+        let hex = digest.hex();
+        Path::from(format!("sha256/{}/{hex}", &hex[..2]))
+    }
+
+    fn chunk_path(upload: &str, index: u32) -> Path {
+        Path::from(format!("uploads/{upload}/{index:08}"))
+    }
+
+    /// Streams `body` into chunk `index` of `upload`, feeding `hasher` on the way;
+    /// refuses (and keeps nothing of) a body that goes past `max_bytes`. Returns the
+    /// number of bytes written.
+    pub async fn write_chunk<S, E>(
+        &self,
+        upload: &str,
+        index: u32,
+        body: S,
+        mut hasher: Option<&mut Sha256>,
+        max_bytes: u64,
+    ) -> StorageResult<u64>
+    where
+        S: Stream<Item = Result<Bytes, E>> + Unpin,
+        E: std::fmt::Display,
+    {
+        let path = Self::chunk_path(upload, index);
+        let multipart = self.inner.put_multipart(&path).await?;
+        let mut writer = WriteMultipart::new_with_chunk_size(multipart, PART_SIZE);
+        let mut body = body;
+        let mut written: u64 = 0;
+        let failure = loop {
+            let piece = match body.next().await {
+                None => break None,
+                Some(Ok(piece)) => piece,
+                Some(Err(e)) => break Some(StorageError::Body(e.to_string())),
+            };
+            written += piece.len() as u64;
+            if written > max_bytes {
+                break Some(StorageError::TooLarge);
+            }
+            if let Some(h) = hasher.as_deref_mut() {
+                h.update(&piece);
+            }
+            if let Err(e) = writer.wait_for_capacity(PARTS_IN_FLIGHT).await {
+                break Some(e.into());
+            }
+            writer.put(piece);
+        };
+        match failure {
+            None => {
+                writer.finish().await?;
+                Ok(written)
+            }
+            Some(e) => {
+                // Aborting leaves nothing behind; an abort failure changes nothing for
+                // the caller, whose request fails either way.
+                let _ = writer.abort().await;
+                Err(e)
+            }
+        }
+    }
+
+    /// The upload's chunks, in order, as one stream.
+    fn chunks(&self, upload: &str, chunks: u32) -> BoxStream<'static, StorageResult<Bytes>> {
+        let store = self.inner.clone();
+        let paths: Vec<Path> = (0..chunks).map(|i| Self::chunk_path(upload, i)).collect();
+        futures_util::stream::iter(paths)
+            .then(move |path| {
+                let store = store.clone();
+                async move { store.get(&path).await.map(|r| r.into_stream()) }
+            })
+            .map_ok(|s| s.map_err(StorageError::from))
+            .map_err(StorageError::from)
+            .try_flatten()
+            .boxed()
+    }
+
+    /// SHA-256 of the upload's chunks, read back from storage (for an upload whose
+    /// hash state is not in this process, e.g. continued on another replica).
+    pub async fn digest_upload(&self, upload: &str, chunks: u32) -> StorageResult<Digest> {
+        let mut hasher = Sha256::new();
+        let mut stream = self.chunks(upload, chunks);
+        while let Some(piece) = stream.try_next().await? {
+            hasher.update(&piece);
+        }
+        Ok(Digest::from_hasher(hasher))
+    }
+
+    /// Makes the upload's chunks the blob `digest` (already verified by the caller),
+    /// then removes them. A blob that already exists is kept as it is.
+    pub async fn commit_upload(
+        &self,
+        upload: &str,
+        chunks: u32,
+        digest: &Digest,
+    ) -> StorageResult<()> {
+        let target = Self::blob_path(digest);
+        if self.blob_size(digest).await?.is_none() {
+            if chunks == 1 {
+                // One chunk: a move, not a copy.
+                match self
+                    .inner
+                    .rename_if_not_exists(&Self::chunk_path(upload, 0), &target)
+                    .await
+                {
+                    Ok(()) | Err(object_store::Error::AlreadyExists { .. }) => {}
+                    Err(e) => return Err(e.into()),
+                }
+            } else {
+                let multipart = self.inner.put_multipart(&target).await?;
+                let mut writer = WriteMultipart::new_with_chunk_size(multipart, PART_SIZE);
+                let mut stream = self.chunks(upload, chunks);
+                let copied: StorageResult<()> = async {
+                    while let Some(piece) = stream.try_next().await? {
+                        writer.wait_for_capacity(PARTS_IN_FLIGHT).await?;
+                        writer.put(piece);
+                    }
+                    Ok(())
+                }
+                .await;
+                match copied {
+                    Ok(()) => {
+                        writer.finish().await?;
+                    }
+                    Err(e) => {
+                        let _ = writer.abort().await;
+                        return Err(e);
+                    }
+                }
+            }
+        }
+        self.discard_upload(upload, chunks).await
+    }
+
+    /// Removes the upload's chunks (a cancelled or failed upload).
+    pub async fn discard_upload(&self, upload: &str, chunks: u32) -> StorageResult<()> {
+        for i in 0..chunks {
+            match self.inner.delete(&Self::chunk_path(upload, i)).await {
+                Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(())
+    }
+
+    /// Stores small content (a manifest) at its digest's path.
+    pub async fn put_blob(&self, bytes: Bytes) -> StorageResult<Digest> {
+        let digest = Digest::of(&bytes);
+        if self.blob_size(&digest).await?.is_none() {
+            self.inner
+                .put(&Self::blob_path(&digest), PutPayload::from_bytes(bytes))
+                .await?;
+        }
+        Ok(digest)
+    }
+
+    /// The blob's size, if it is stored.
+    pub async fn blob_size(&self, digest: &Digest) -> StorageResult<Option<u64>> {
+        match self.inner.head(&Self::blob_path(digest)).await {
+            Ok(meta) => Ok(Some(meta.size)),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The blob's bytes (or the `range` of them), streamed.
+    pub async fn read_blob(
+        &self,
+        digest: &Digest,
+        range: Option<Range<u64>>,
+    ) -> StorageResult<BoxStream<'static, StorageResult<Bytes>>> {
+        let path = Self::blob_path(digest);
+        let options = object_store::GetOptions {
+            range: range.map(object_store::GetRange::from),
+            ..Default::default()
+        };
+        match self.inner.get_opts(&path, options).await {
+            Ok(result) => Ok(result.into_stream().map_err(StorageError::from).boxed()),
+            Err(object_store::Error::NotFound { .. }) => Err(StorageError::NotFound),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    pub async fn delete_blob(&self, digest: &Digest) -> StorageResult<()> {
+        match self.inner.delete(&Self::blob_path(digest)).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(parts: &[&[u8]]) -> impl Stream<Item = Result<Bytes, String>> + Unpin {
+        futures_util::stream::iter(
+            parts
+                .iter()
+                .map(|p| Ok(Bytes::copy_from_slice(p)))
+                .collect::<Vec<_>>(),
+        )
+    }
+
+    async fn read_all(store: &BlobStore, digest: &Digest, range: Option<Range<u64>>) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut s = store.read_blob(digest, range).await.unwrap();
+        while let Some(piece) = s.try_next().await.unwrap() {
+            out.extend_from_slice(&piece);
+        }
+        out
+    }
+
+    #[test]
+    fn digests_are_sha256_lowercase_hex() {
+        let d = Digest::of(b"hello");
+        assert_eq!(
+            d.as_str(),
+            "sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"
+        );
+        assert_eq!(Digest::parse(d.as_str()), Some(d.clone()));
+        assert_eq!(
+            BlobStore::blob_path(&d).as_ref(),
+            format!("sha256/2c/{}", d.hex())
+        );
+        for bad in [
+            "sha256:XYZ",
+            "sha512:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824",
+            "sha256:2CF24DBA5FB0A30E26E83B2AC5B9E29E1B161E5C1FA7425E73043362938B9824",
+            "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824",
+        ] {
+            assert_eq!(Digest::parse(bad), None, "{bad}");
+        }
+    }
+
+    #[tokio::test]
+    async fn chunks_become_a_blob_only_when_committed() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = BlobStore::local(dir.path()).unwrap();
+        let mut hasher = Sha256::new();
+        let n0 = store
+            .write_chunk("u1", 0, body(&[b"hel", b"lo "]), Some(&mut hasher), 1 << 20)
+            .await
+            .unwrap();
+        let n1 = store
+            .write_chunk("u1", 1, body(&[b"world"]), Some(&mut hasher), 1 << 20)
+            .await
+            .unwrap();
+        assert_eq!((n0, n1), (6, 5));
+        let digest = Digest::from_hasher(hasher);
+        assert_eq!(digest, Digest::of(b"hello world"));
+        // Read back, the chunks hash the same (another replica's way).
+        assert_eq!(store.digest_upload("u1", 2).await.unwrap(), digest);
+        // Not a blob yet.
+        assert_eq!(store.blob_size(&digest).await.unwrap(), None);
+        store.commit_upload("u1", 2, &digest).await.unwrap();
+        assert_eq!(store.blob_size(&digest).await.unwrap(), Some(11));
+        assert_eq!(read_all(&store, &digest, None).await, b"hello world");
+        assert_eq!(read_all(&store, &digest, Some(6..11)).await, b"world");
+        // The chunks are gone.
+        assert!(!dir
+            .path()
+            .join("uploads/u1")
+            .read_dir()
+            .unwrap()
+            .any(|_| true));
+
+        // A single chunk is moved; committing a blob that exists keeps it.
+        store
+            .write_chunk("u2", 0, body(&[b"hello world"]), None, 1 << 20)
+            .await
+            .unwrap();
+        store.commit_upload("u2", 1, &digest).await.unwrap();
+        assert_eq!(read_all(&store, &digest, None).await, b"hello world");
+        let single = Digest::of(b"single");
+        store
+            .write_chunk("u3", 0, body(&[b"single"]), None, 1 << 20)
+            .await
+            .unwrap();
+        store.commit_upload("u3", 1, &single).await.unwrap();
+        assert_eq!(read_all(&store, &single, None).await, b"single");
+    }
+
+    #[tokio::test]
+    async fn failed_or_oversized_bodies_leave_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = BlobStore::local(dir.path()).unwrap();
+        let broken = futures_util::stream::iter(vec![
+            Ok(Bytes::from_static(b"part")),
+            Err("connection reset".to_string()),
+        ]);
+        let err = store.write_chunk("u", 0, broken, None, 1 << 20).await;
+        assert!(matches!(err, Err(StorageError::Body(_))), "{err:?}");
+        let err = store
+            .write_chunk("u", 0, body(&[b"0123456789"]), None, 5)
+            .await;
+        assert!(matches!(err, Err(StorageError::TooLarge)), "{err:?}");
+        let leftovers: Vec<_> = walk(dir.path());
+        assert!(leftovers.is_empty(), "{leftovers:?}");
+        // Discarding an upload with missing chunks is fine.
+        store.discard_upload("u", 3).await.unwrap();
+        assert!(matches!(
+            store.read_blob(&Digest::of(b"x"), None).await,
+            Err(StorageError::NotFound)
+        ));
+    }
+
+    fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                out.extend(walk(&path));
+            } else {
+                out.push(path);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn quay_storage_configs_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let local = serde_json::json!({"storage_path": "blobs"});
+        BlobStore::from_quay_config("LocalStorage", &local, dir.path()).unwrap();
+        assert!(dir.path().join("blobs").is_dir());
+        let s3 = serde_json::json!({"s3_bucket": "quay", "s3_access_key": "k", "s3_secret_key": "s",
+            "hostname": "127.0.0.1", "port": 9000, "is_secure": false, "storage_path": "/registry"});
+        BlobStore::from_quay_config("S3Storage", &s3, dir.path()).unwrap();
+        let rados = serde_json::json!({"bucket_name": "quay", "access_key": "k", "secret_key": "s",
+            "hostname": "ceph.local"});
+        BlobStore::from_quay_config("RadosGWStorage", &rados, dir.path()).unwrap();
+        assert!(
+            BlobStore::from_quay_config("S3Storage", &serde_json::json!({}), dir.path()).is_err()
+        );
+        assert!(BlobStore::from_quay_config("SwiftStorage", &local, dir.path()).is_err());
+    }
+}
