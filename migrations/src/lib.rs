@@ -13,6 +13,7 @@ mod m20261124_000003_robot_account;
 mod m20261124_000004_oauth_authorization_code;
 mod m20261125_000005_invites_prototypes_notifications;
 mod m20261126_000006_service_key;
+mod m20261127_000007_blobs;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000004_oauth_authorization_code::Migration),
             Box::new(m20261125_000005_invites_prototypes_notifications::Migration),
             Box::new(m20261126_000006_service_key::Migration),
+            Box::new(m20261127_000007_blobs::Migration),
         ]
     }
 }

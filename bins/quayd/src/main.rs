@@ -175,12 +175,12 @@ async fn serve(cli: &Cli, config: Config) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     let base = config.base_url();
     let initialize = config.feature_user_initialize;
-    let state = Data::new(quay_http::AppState::new(
-        config,
-        db,
-        &secret,
-        Some(cli.data_dir.clone()),
-    ));
+    let storage = quay_storage::BlobStore::for_server(config.storage_location(), &cli.data_dir)
+        .map_err(|e| format!("cannot open blob storage: {e}"))?;
+    let state = Data::new(
+        quay_http::AppState::new(config, db, &secret, Some(cli.data_dir.clone()))
+            .with_storage(storage),
+    );
     state
         .registry_tokens
         .use_key(instance_key(&cli.data_dir)?)

@@ -114,6 +114,13 @@ pub struct Config {
         deserialize_with = "opt_scalar_string"
     )]
     pub app_specific_token_expiration: Option<String>,
+    /// Storage locations: name → `[driver, {params}]` (`LocalStorage`, `S3Storage`,
+    /// `RadosGWStorage`). Unset: the local filesystem under the data directory.
+    #[serde(rename = "DISTRIBUTED_STORAGE_CONFIG")]
+    pub distributed_storage_config: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Location names in order of preference; the first is where blobs go.
+    #[serde(rename = "DISTRIBUTED_STORAGE_PREFERENCE")]
+    pub distributed_storage_preference: Vec<String>,
 
     /// Keys present in the sources that this version does not use.
     #[serde(skip)]
@@ -165,6 +172,8 @@ impl Default for Config {
             session_timeout: "31d".into(),
             feature_app_specific_tokens: true,
             app_specific_token_expiration: None,
+            distributed_storage_config: None,
+            distributed_storage_preference: Vec::new(),
             unknown: Vec::new(),
         }
     }
@@ -222,6 +231,8 @@ const KNOWN_KEYS: &[&str] = &[
     "FRESH_LOGIN_TIMEOUT",
     "SESSION_TIMEOUT",
     "APP_SPECIFIC_TOKEN_EXPIRATION",
+    "DISTRIBUTED_STORAGE_CONFIG",
+    "DISTRIBUTED_STORAGE_PREFERENCE",
 ];
 
 impl Config {
@@ -283,6 +294,11 @@ impl Config {
                 "SERVER_HOSTNAME must not be empty".into(),
             ));
         }
+        if self.distributed_storage_config.is_some() && self.storage_location().is_none() {
+            return Err(ConfigError::Invalid(
+                "DISTRIBUTED_STORAGE_CONFIG: expected {location: [driver, {params}]}".into(),
+            ));
+        }
         for opt in &self.tag_expiration_options {
             parse_duration(opt).ok_or_else(|| {
                 ConfigError::Invalid(format!("TAG_EXPIRATION_OPTIONS: invalid duration {opt:?}"))
@@ -321,6 +337,21 @@ impl Config {
     }
 
     /// `<scheme>://<hostname>`, the base of URLs Quay puts in bodies and headers.
+    /// The storage location blobs are written to: `(driver, params)` of the first
+    /// preferred location (or the only one); `None` when none is configured.
+    pub fn storage_location(&self) -> Option<(String, serde_json::Value)> {
+        let locations = self.distributed_storage_config.as_ref()?;
+        let name = self
+            .distributed_storage_preference
+            .iter()
+            .find(|n| locations.contains_key(*n))
+            .or_else(|| locations.keys().next())?;
+        let entry = locations.get(name)?.as_array()?;
+        let driver = entry.first()?.as_str()?.to_string();
+        let params = entry.get(1).cloned().unwrap_or(serde_json::Value::Null);
+        Some((driver, params))
+    }
+
     pub fn base_url(&self) -> String {
         format!("{}://{}", self.preferred_url_scheme, self.server_hostname)
     }

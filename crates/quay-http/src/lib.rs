@@ -33,9 +33,11 @@ use quay_orgs::{
     SuperuserService, TeamService, Teams, UserService, Users,
 };
 use quay_persistence::{Database, SqlStore};
+use quay_registry::blobs::Blobs;
 use quay_registry::{RegistryState, TokenService};
 use quay_repos::{RepoPermissionService, RepoPermissions, RepoService, Repositories};
 use quay_search::{Search, SearchService};
+use quay_storage::BlobStore;
 use serde_json::json;
 
 use crate::error::{ApiError, ApiResult};
@@ -129,6 +131,9 @@ impl AppState {
                     repos.clone(),
                     config.clone(),
                 )),
+                blobs: Blobs::new(BlobStore::in_memory(), store.clone()),
+                repos: store.clone(),
+                config: config.clone(),
             }),
             registry_tokens,
             credentials,
@@ -165,6 +170,21 @@ impl AppState {
             db,
             data_dir,
         }
+    }
+}
+
+impl AppState {
+    /// Keeps blobs in `storage` (the server's configured location); without this they
+    /// live in memory, which suits tests and embedding only.
+    pub fn with_storage(mut self, storage: BlobStore) -> Self {
+        let old = &self.registry;
+        self.registry = Data::new(RegistryState {
+            auth: old.auth.clone(),
+            blobs: Blobs::new(storage, old.blobs.meta.clone()),
+            repos: old.repos.clone(),
+            config: old.config.clone(),
+        });
+        self
     }
 }
 

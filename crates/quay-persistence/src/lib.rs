@@ -14,6 +14,7 @@
 
 mod apptokens;
 mod auth;
+mod blobs;
 mod credentials;
 pub mod entity;
 mod logs;

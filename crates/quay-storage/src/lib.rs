@@ -90,6 +90,23 @@ impl BlobStore {
         BlobStore { inner }
     }
 
+    /// Objects in memory: for tests and embedding, gone with the process.
+    pub fn in_memory() -> Self {
+        Self::new(Arc::new(object_store::memory::InMemory::new()))
+    }
+
+    /// The configured location (Quay's `DISTRIBUTED_STORAGE_CONFIG`), or the local
+    /// filesystem under `data_dir/storage`.
+    pub fn for_server(
+        location: Option<(String, serde_json::Value)>,
+        data_dir: &std::path::Path,
+    ) -> StorageResult<Self> {
+        match location {
+            Some((driver, params)) => Self::from_quay_config(&driver, &params, data_dir),
+            None => Self::local(&data_dir.join("storage")),
+        }
+    }
+
     /// Objects under `root` on the local filesystem (created if missing).
     pub fn local(root: &std::path::Path) -> StorageResult<Self> {
         std::fs::create_dir_all(root)
@@ -267,7 +284,9 @@ impl BlobStore {
     ) -> StorageResult<()> {
         let target = Self::blob_path(digest);
         if self.blob_size(digest).await?.is_none() {
-            if chunks == 1 {
+            if chunks == 0 {
+                self.inner.put(&target, PutPayload::default()).await?;
+            } else if chunks == 1 {
                 // One chunk: a move, not a copy.
                 match self
                     .inner

@@ -1,0 +1,152 @@
+//! `BlobMetaStore`: blobs, the repositories holding them, uploads in progress.
+
+use async_trait::async_trait;
+use chrono::Utc;
+use quay_core::DomainResult;
+use quay_repos::blobs::{BlobMetaStore, Upload};
+use sea_orm::FromQueryResult;
+
+use crate::{execute, query_all, SqlStore};
+
+fn count(n: u64) -> i64 {
+    n.min(i64::MAX as u64) as i64
+}
+
+#[async_trait]
+impl BlobMetaStore for SqlStore {
+    async fn repository_blob(&self, repository_id: i64, digest: &str) -> DomainResult<Option<u64>> {
+        #[derive(FromQueryResult)]
+        struct Row {
+            size: i64,
+        }
+        let rows: Vec<Row> = query_all(
+            &self.db,
+            &self.db.conn,
+            "SELECT b.size FROM blob b JOIN repository_blob rb ON rb.blob_id = b.id \
+             WHERE rb.repository_id = ? AND b.digest = ?",
+            vec![repository_id.into(), digest.into()],
+        )
+        .await?;
+        Ok(rows.first().map(|r| r.size.max(0) as u64))
+    }
+
+    async fn create_upload(&self, uuid: &str, repository_id: i64) -> DomainResult<()> {
+        let now = Utc::now();
+        let txn = self.db.begin_write().await?;
+        execute(
+            &self.db,
+            &*txn,
+            "INSERT INTO blob_upload (uuid, repository_id, byte_count, chunk_count, created, updated) \
+             VALUES (?, ?, 0, 0, ?, ?)",
+            vec![uuid.into(), repository_id.into(), now.into(), now.into()],
+        )
+        .await?;
+        txn.commit().await
+    }
+
+    async fn find_upload(&self, repository_id: i64, uuid: &str) -> DomainResult<Option<Upload>> {
+        #[derive(FromQueryResult)]
+        struct Row {
+            uuid: String,
+            repository_id: i64,
+            byte_count: i64,
+            chunk_count: i32,
+        }
+        let rows: Vec<Row> = query_all(
+            &self.db,
+            &self.db.conn,
+            "SELECT uuid, repository_id, byte_count, chunk_count FROM blob_upload \
+             WHERE repository_id = ? AND uuid = ?",
+            vec![repository_id.into(), uuid.into()],
+        )
+        .await?;
+        Ok(rows.into_iter().next().map(|r| Upload {
+            uuid: r.uuid,
+            repository_id: r.repository_id,
+            byte_count: r.byte_count.max(0) as u64,
+            chunk_count: r.chunk_count.max(0) as u32,
+        }))
+    }
+
+    async fn advance_upload(
+        &self,
+        uuid: &str,
+        expected_bytes: u64,
+        byte_count: u64,
+        chunk_count: u32,
+    ) -> DomainResult<bool> {
+        let txn = self.db.begin_write().await?;
+        let updated = execute(
+            &self.db,
+            &*txn,
+            "UPDATE blob_upload SET byte_count = ?, chunk_count = ?, updated = ? \
+             WHERE uuid = ? AND byte_count = ?",
+            vec![
+                count(byte_count).into(),
+                (chunk_count as i32).into(),
+                Utc::now().into(),
+                uuid.into(),
+                count(expected_bytes).into(),
+            ],
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(updated == 1)
+    }
+
+    async fn link_blob(
+        &self,
+        repository_id: i64,
+        digest: &str,
+        size: u64,
+        upload: Option<&str>,
+    ) -> DomainResult<()> {
+        let now = Utc::now();
+        let txn = self.db.begin_write().await?;
+        execute(
+            &self.db,
+            &*txn,
+            "INSERT INTO blob (digest, size, created) SELECT ?, ?, ? \
+             WHERE NOT EXISTS (SELECT 1 FROM blob WHERE digest = ?)",
+            vec![digest.into(), count(size).into(), now.into(), digest.into()],
+        )
+        .await?;
+        execute(
+            &self.db,
+            &*txn,
+            "INSERT INTO repository_blob (repository_id, blob_id, created) \
+             SELECT ?, b.id, ? FROM blob b WHERE b.digest = ? AND NOT EXISTS \
+             (SELECT 1 FROM repository_blob rb WHERE rb.repository_id = ? AND rb.blob_id = b.id)",
+            vec![
+                repository_id.into(),
+                now.into(),
+                digest.into(),
+                repository_id.into(),
+            ],
+        )
+        .await?;
+        if let Some(uuid) = upload {
+            execute(
+                &self.db,
+                &*txn,
+                "DELETE FROM blob_upload WHERE uuid = ?",
+                vec![uuid.into()],
+            )
+            .await?;
+        }
+        txn.commit().await
+    }
+
+    async fn delete_upload(&self, uuid: &str) -> DomainResult<bool> {
+        let txn = self.db.begin_write().await?;
+        let deleted = execute(
+            &self.db,
+            &*txn,
+            "DELETE FROM blob_upload WHERE uuid = ?",
+            vec![uuid.into()],
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(deleted > 0)
+    }
+}

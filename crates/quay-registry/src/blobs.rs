@@ -1,0 +1,521 @@
+//! Blobs and blob uploads on `/v2/{name}/blobs/...`.
+//!
+//! An upload is a database row (bytes and chunks so far) plus its chunks in storage, so
+//! it can continue on any replica. The SHA-256 is computed while the bytes stream in;
+//! the hash state stays in the process that received the previous chunk, and a replica
+//! that did not see them reads the chunks back at the end. Nothing becomes a blob
+//! before its digest checks out.
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::sync::{Arc, Mutex};
+
+use actix_web::http::header::{CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, LOCATION, RANGE};
+use actix_web::http::StatusCode;
+use actix_web::web::{Data, Path, Payload};
+use actix_web::{HttpRequest, HttpResponse};
+use futures_util::TryStreamExt;
+use quay_auth::secret::random_uuid;
+use quay_repos::blobs::{BlobMetaStore, Upload};
+use quay_repos::Repository;
+use quay_storage::{BlobStore, Digest, StorageError};
+use serde::Deserialize;
+use sha2::{Digest as _, Sha256};
+
+use crate::access::{authorize, query_pairs};
+use crate::error::{RegistryError, API_VERSION};
+use crate::scope::Action;
+use crate::RegistryState;
+
+/// Quay's `MAXIMUM_LAYER_SIZE` default: 20 GiB.
+pub const MAX_BLOB_BYTES: u64 = 20 * 1024 * 1024 * 1024;
+/// Hash states kept for uploads in progress in this process.
+const MAX_HASHERS: usize = 10_000;
+
+/// Blob bytes and metadata, and this process's hash states of uploads in progress.
+pub struct Blobs {
+    pub storage: BlobStore,
+    pub meta: Arc<dyn BlobMetaStore>,
+    /// Upload uuid → (bytes hashed, state).
+    hashers: Mutex<HashMap<String, (u64, Sha256)>>,
+}
+
+impl Blobs {
+    pub fn new(storage: BlobStore, meta: Arc<dyn BlobMetaStore>) -> Self {
+        Self {
+            storage,
+            meta,
+            hashers: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The hash state of `upload` if this process hashed exactly its bytes so far.
+    fn take_hasher(&self, upload: &Upload) -> Option<Sha256> {
+        let mut map = self.hashers.lock().unwrap_or_else(|e| e.into_inner());
+        match map.remove(&upload.uuid) {
+            Some((bytes, hasher)) if bytes == upload.byte_count => Some(hasher),
+            _ => None,
+        }
+    }
+
+    fn keep_hasher(&self, uuid: &str, bytes: u64, hasher: Sha256) {
+        let mut map = self.hashers.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() >= MAX_HASHERS {
+            // Abandoned uploads: their digests can still be read back from storage.
+            map.clear();
+        }
+        map.insert(uuid.to_string(), (bytes, hasher));
+    }
+
+    fn forget_hasher(&self, uuid: &str) {
+        let mut map = self.hashers.lock().unwrap_or_else(|e| e.into_inner());
+        map.remove(uuid);
+    }
+}
+
+fn storage_error(e: StorageError) -> RegistryError {
+    match e {
+        StorageError::Body(_) => RegistryError::new(
+            StatusCode::BAD_REQUEST,
+            "BLOB_UPLOAD_INVALID",
+            "blob upload invalid",
+        ),
+        StorageError::TooLarge => RegistryError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "SIZE_INVALID",
+            "Uploaded blob is larger than allowed by this registry",
+        ),
+        StorageError::NotFound => blob_unknown(),
+        other => RegistryError::internal(other),
+    }
+}
+
+fn blob_unknown() -> RegistryError {
+    RegistryError::new(
+        StatusCode::NOT_FOUND,
+        "BLOB_UNKNOWN",
+        "blob unknown to registry",
+    )
+}
+
+fn upload_unknown() -> RegistryError {
+    RegistryError::new(
+        StatusCode::NOT_FOUND,
+        "BLOB_UPLOAD_UNKNOWN",
+        "blob upload unknown to registry",
+    )
+}
+
+fn digest_invalid() -> RegistryError {
+    RegistryError::new(
+        StatusCode::BAD_REQUEST,
+        "DIGEST_INVALID",
+        "provided digest did not match uploaded content",
+    )
+}
+
+fn range_invalid() -> RegistryError {
+    RegistryError::new(
+        StatusCode::RANGE_NOT_SATISFIABLE,
+        "BLOB_UPLOAD_INVALID",
+        "blob upload invalid",
+    )
+}
+
+/// The `Range` value of an upload holding `bytes` (Docker's inclusive `0-<last>`).
+fn upload_range(bytes: u64) -> String {
+    format!("0-{}", bytes.saturating_sub(1))
+}
+
+fn upload_location(repo: &Repository, uuid: &str) -> String {
+    format!("/v2/{}/{}/blobs/uploads/{uuid}", repo.namespace, repo.name)
+}
+
+fn blob_location(repo: &Repository, digest: &Digest) -> String {
+    format!("/v2/{}/{}/blobs/{digest}", repo.namespace, repo.name)
+}
+
+fn parse_digest(s: &str) -> Result<Digest, RegistryError> {
+    Digest::parse(s).ok_or_else(digest_invalid)
+}
+
+/// A `Range: bytes=a-b` request within a blob of `size` bytes.
+fn requested_range(req: &HttpRequest, size: u64) -> Result<Option<Range<u64>>, RegistryError> {
+    let Some(value) = req.headers().get(RANGE).and_then(|v| v.to_str().ok()) else {
+        return Ok(None);
+    };
+    let invalid = || {
+        RegistryError::new(
+            StatusCode::RANGE_NOT_SATISFIABLE,
+            "BLOB_UNKNOWN",
+            "requested range not satisfiable",
+        )
+    };
+    let spec = value.strip_prefix("bytes=").ok_or_else(invalid)?;
+    let (start, end) = spec.split_once('-').ok_or_else(invalid)?;
+    let range = match (start.parse::<u64>(), end.parse::<u64>()) {
+        (Ok(s), Ok(e)) if s <= e && s < size => s..(e + 1).min(size),
+        (Ok(s), Err(_)) if end.is_empty() && s < size => s..size,
+        (Err(_), Ok(n)) if start.is_empty() && n > 0 => size.saturating_sub(n)..size,
+        _ => return Err(invalid()),
+    };
+    Ok(Some(range))
+}
+
+/// `HEAD`/`GET /v2/{name}/blobs/{digest}`.
+pub async fn get_blob(
+    state: Data<RegistryState>,
+    req: HttpRequest,
+    path: Path<(String, String)>,
+) -> Result<HttpResponse, RegistryError> {
+    let (name, digest) = path.into_inner();
+    let repo = authorize(&state, &req, &name, Action::Pull).await?;
+    let digest = parse_digest(&digest)?;
+    let size = state
+        .blobs
+        .meta
+        .repository_blob(repo.id, digest.as_str())
+        .await
+        .map_err(RegistryError::internal)?
+        .ok_or_else(blob_unknown)?;
+    let range = requested_range(&req, size)?;
+    let mut res = match &range {
+        Some(r) => {
+            let mut res = HttpResponse::PartialContent();
+            res.insert_header((
+                CONTENT_RANGE,
+                format!("bytes {}-{}/{size}", r.start, r.end - 1),
+            ));
+            res
+        }
+        None => HttpResponse::Ok(),
+    };
+    res.insert_header(API_VERSION)
+        .insert_header(("Docker-Content-Digest", digest.as_str()))
+        .insert_header(("Accept-Ranges", "bytes"))
+        .insert_header((CONTENT_TYPE, "application/octet-stream"));
+    let length = range.as_ref().map_or(size, |r| r.end - r.start);
+    if req.method() == actix_web::http::Method::HEAD {
+        return Ok(res
+            .insert_header((CONTENT_LENGTH, length.to_string()))
+            .finish());
+    }
+    let stream = state
+        .blobs
+        .storage
+        .read_blob(&digest, range)
+        .await
+        .map_err(storage_error)?
+        .map_err(actix_web::error::ErrorInternalServerError);
+    Ok(res.no_chunking(length).streaming(stream))
+}
+
+/// `DELETE /v2/{name}/blobs/{digest}`: Quay does not delete blobs over the API.
+pub async fn delete_blob(
+    state: Data<RegistryState>,
+    req: HttpRequest,
+    path: Path<(String, String)>,
+) -> Result<HttpResponse, RegistryError> {
+    let (name, _) = path.into_inner();
+    authorize(&state, &req, &name, Action::Push).await?;
+    Err(RegistryError::unsupported())
+}
+
+#[derive(Deserialize)]
+struct StartQuery {
+    digest: Option<String>,
+    mount: Option<String>,
+    from: Option<String>,
+}
+
+/// Streams the request body into the next chunk of `upload`, checking `Content-Range`
+/// against what is there; returns the upload's new totals.
+async fn receive_chunk(
+    state: &RegistryState,
+    req: &HttpRequest,
+    upload: &Upload,
+    body: Payload,
+) -> Result<Upload, RegistryError> {
+    if let Some(range) = req
+        .headers()
+        .get(CONTENT_RANGE)
+        .and_then(|v| v.to_str().ok())
+    {
+        // `start-end` (inclusive), continuing exactly where the upload stands.
+        let start = range
+            .trim_start_matches("bytes ")
+            .split_once('-')
+            .and_then(|(s, _)| s.parse::<u64>().ok());
+        if start != Some(upload.byte_count) {
+            return Err(range_invalid());
+        }
+    }
+    let blobs = &state.blobs;
+    let mut hasher = blobs.take_hasher(upload);
+    let room = MAX_BLOB_BYTES.saturating_sub(upload.byte_count);
+    let written = blobs
+        .storage
+        .write_chunk(
+            &upload.uuid,
+            upload.chunk_count,
+            body,
+            hasher.as_mut(),
+            room,
+        )
+        .await
+        .map_err(storage_error)?;
+    let next = Upload {
+        byte_count: upload.byte_count + written,
+        chunk_count: upload.chunk_count + 1,
+        ..upload.clone()
+    };
+    let advanced = blobs
+        .meta
+        .advance_upload(
+            &upload.uuid,
+            upload.byte_count,
+            next.byte_count,
+            next.chunk_count,
+        )
+        .await
+        .map_err(RegistryError::internal)?;
+    if !advanced {
+        // Another request for this upload got there first; its chunk stands.
+        return Err(range_invalid());
+    }
+    if let Some(h) = hasher {
+        blobs.keep_hasher(&upload.uuid, next.byte_count, h);
+    }
+    Ok(next)
+}
+
+/// Verifies the finished upload against `expected` and makes it a blob of `repo`; on
+/// a mismatch the upload is discarded and nothing is stored.
+async fn finish(
+    state: &RegistryState,
+    repo: &Repository,
+    upload: &Upload,
+    expected: &Digest,
+) -> Result<HttpResponse, RegistryError> {
+    let blobs = &state.blobs;
+    let actual = match blobs.take_hasher(upload) {
+        Some(h) if upload.chunk_count > 0 => Digest::from_hasher(h),
+        _ if upload.chunk_count == 0 => Digest::of(b""),
+        _ => blobs
+            .storage
+            .digest_upload(&upload.uuid, upload.chunk_count)
+            .await
+            .map_err(storage_error)?,
+    };
+    if &actual != expected {
+        discard(state, upload).await?;
+        return Err(digest_invalid());
+    }
+    blobs
+        .storage
+        .commit_upload(&upload.uuid, upload.chunk_count, expected)
+        .await
+        .map_err(storage_error)?;
+    blobs
+        .meta
+        .link_blob(
+            repo.id,
+            expected.as_str(),
+            upload.byte_count,
+            Some(&upload.uuid),
+        )
+        .await
+        .map_err(RegistryError::internal)?;
+    Ok(HttpResponse::Created()
+        .insert_header(API_VERSION)
+        .insert_header((LOCATION, blob_location(repo, expected)))
+        .insert_header(("Docker-Content-Digest", expected.as_str()))
+        .insert_header((CONTENT_LENGTH, "0"))
+        .finish())
+}
+
+async fn discard(state: &RegistryState, upload: &Upload) -> Result<(), RegistryError> {
+    state.blobs.forget_hasher(&upload.uuid);
+    state
+        .blobs
+        .storage
+        .discard_upload(&upload.uuid, upload.chunk_count)
+        .await
+        .map_err(storage_error)?;
+    state
+        .blobs
+        .meta
+        .delete_upload(&upload.uuid)
+        .await
+        .map_err(RegistryError::internal)?;
+    Ok(())
+}
+
+fn accepted(repo: &Repository, upload: &Upload) -> HttpResponse {
+    HttpResponse::Accepted()
+        .insert_header(API_VERSION)
+        .insert_header((LOCATION, upload_location(repo, &upload.uuid)))
+        .insert_header(("Range", upload_range(upload.byte_count)))
+        .insert_header(("Docker-Upload-UUID", upload.uuid.as_str()))
+        .insert_header((CONTENT_LENGTH, "0"))
+        .finish()
+}
+
+/// `POST /v2/{name}/blobs/uploads/`: a cross-repository mount, a monolithic upload
+/// (`?digest=`), or a new upload session.
+pub async fn start_upload(
+    state: Data<RegistryState>,
+    req: HttpRequest,
+    path: Path<String>,
+    body: Payload,
+) -> Result<HttpResponse, RegistryError> {
+    let name = path.into_inner();
+    let repo = authorize(&state, &req, &name, Action::Push).await?;
+    let q: StartQuery = query_pairs(&req)?;
+    if let (Some(mount), Some(from)) = (&q.mount, &q.from) {
+        let digest = parse_digest(mount)?;
+        // Only from a repository the caller may pull; otherwise a plain upload.
+        if let Ok(source) = authorize(&state, &req, from, Action::Pull).await {
+            let size = state
+                .blobs
+                .meta
+                .repository_blob(source.id, digest.as_str())
+                .await
+                .map_err(RegistryError::internal)?;
+            if let Some(size) = size {
+                state
+                    .blobs
+                    .meta
+                    .link_blob(repo.id, digest.as_str(), size, None)
+                    .await
+                    .map_err(RegistryError::internal)?;
+                return Ok(HttpResponse::Created()
+                    .insert_header(API_VERSION)
+                    .insert_header((LOCATION, blob_location(&repo, &digest)))
+                    .insert_header(("Docker-Content-Digest", digest.as_str()))
+                    .insert_header((CONTENT_LENGTH, "0"))
+                    .finish());
+            }
+        }
+    }
+    let uuid = random_uuid();
+    state
+        .blobs
+        .meta
+        .create_upload(&uuid, repo.id)
+        .await
+        .map_err(RegistryError::internal)?;
+    let upload = Upload {
+        uuid,
+        repository_id: repo.id,
+        byte_count: 0,
+        chunk_count: 0,
+    };
+    state.blobs.keep_hasher(&upload.uuid, 0, Sha256::new());
+    if let Some(digest) = &q.digest {
+        let expected = match Digest::parse(digest) {
+            Some(d) => d,
+            None => {
+                discard(&state, &upload).await?;
+                return Err(digest_invalid());
+            }
+        };
+        let upload = match receive_chunk(&state, &req, &upload, body).await {
+            Ok(u) => u,
+            Err(e) => {
+                discard(&state, &upload).await?;
+                return Err(e);
+            }
+        };
+        return finish(&state, &repo, &upload, &expected).await;
+    }
+    Ok(accepted(&repo, &upload))
+}
+
+async fn existing_upload(
+    state: &RegistryState,
+    req: &HttpRequest,
+    name: &str,
+    uuid: &str,
+) -> Result<(Repository, Upload), RegistryError> {
+    let repo = authorize(state, req, name, Action::Push).await?;
+    let upload = state
+        .blobs
+        .meta
+        .find_upload(repo.id, uuid)
+        .await
+        .map_err(RegistryError::internal)?
+        .ok_or_else(upload_unknown)?;
+    Ok((repo, upload))
+}
+
+/// `GET /v2/{name}/blobs/uploads/{uuid}`: how far the upload is.
+pub async fn upload_status(
+    state: Data<RegistryState>,
+    req: HttpRequest,
+    path: Path<(String, String)>,
+) -> Result<HttpResponse, RegistryError> {
+    let (name, uuid) = path.into_inner();
+    let (_, upload) = existing_upload(&state, &req, &name, &uuid).await?;
+    Ok(HttpResponse::NoContent()
+        .insert_header(API_VERSION)
+        .insert_header(("Range", upload_range(upload.byte_count)))
+        .insert_header(("Docker-Upload-UUID", upload.uuid.as_str()))
+        .finish())
+}
+
+/// `PATCH /v2/{name}/blobs/uploads/{uuid}`: one more chunk.
+pub async fn upload_chunk(
+    state: Data<RegistryState>,
+    req: HttpRequest,
+    path: Path<(String, String)>,
+    body: Payload,
+) -> Result<HttpResponse, RegistryError> {
+    let (name, uuid) = path.into_inner();
+    let (repo, upload) = existing_upload(&state, &req, &name, &uuid).await?;
+    let upload = receive_chunk(&state, &req, &upload, body).await?;
+    Ok(accepted(&repo, &upload))
+}
+
+/// `PUT /v2/{name}/blobs/uploads/{uuid}?digest=`: the last chunk (optional) and the
+/// digest the whole must have.
+pub async fn finish_upload(
+    state: Data<RegistryState>,
+    req: HttpRequest,
+    path: Path<(String, String)>,
+    body: Payload,
+) -> Result<HttpResponse, RegistryError> {
+    let (name, uuid) = path.into_inner();
+    let (repo, mut upload) = existing_upload(&state, &req, &name, &uuid).await?;
+    let q: StartQuery = query_pairs(&req)?;
+    let expected = q
+        .digest
+        .as_deref()
+        .and_then(Digest::parse)
+        .ok_or_else(digest_invalid)?;
+    let has_body = req
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+        .is_some_and(|n| n > 0)
+        || req.headers().contains_key("transfer-encoding");
+    if has_body {
+        upload = receive_chunk(&state, &req, &upload, body).await?;
+    }
+    finish(&state, &repo, &upload, &expected).await
+}
+
+/// `DELETE /v2/{name}/blobs/uploads/{uuid}`: cancel.
+pub async fn cancel_upload(
+    state: Data<RegistryState>,
+    req: HttpRequest,
+    path: Path<(String, String)>,
+) -> Result<HttpResponse, RegistryError> {
+    let (name, uuid) = path.into_inner();
+    let (_, upload) = existing_upload(&state, &req, &name, &uuid).await?;
+    discard(&state, &upload).await?;
+    Ok(HttpResponse::NoContent()
+        .insert_header(API_VERSION)
+        .finish())
+}
