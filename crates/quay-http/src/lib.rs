@@ -132,6 +132,7 @@ impl AppState {
                     config.clone(),
                 )),
                 blobs: Blobs::new(BlobStore::in_memory(), store.clone()),
+                manifests: store.clone(),
                 repos: store.clone(),
                 config: config.clone(),
             }),
@@ -181,6 +182,7 @@ impl AppState {
         self.registry = Data::new(RegistryState {
             auth: old.auth.clone(),
             blobs: Blobs::new(storage, old.blobs.meta.clone()),
+            manifests: old.manifests.clone(),
             repos: old.repos.clone(),
             config: old.config.clone(),
         });

@@ -8,84 +8,13 @@ mod common;
 use std::sync::Arc;
 
 use actix_web::http::{Method, StatusCode};
-use actix_web::test::{self, TestRequest};
 use actix_web::web::Data;
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine;
 use common::*;
 use quay_core::config::Config;
-use quay_http::{app, AppState};
+use quay_http::AppState;
 use quay_persistence::testing::TestDatabase;
 use quay_storage::{BlobStore, Digest};
-use serde_json::{json, Value};
-
-struct Reply {
-    status: StatusCode,
-    headers: actix_web::http::header::HeaderMap,
-    body: Vec<u8>,
-}
-
-impl Reply {
-    fn header(&self, name: &str) -> &str {
-        self.headers
-            .get(name)
-            .map(|v| v.to_str().unwrap())
-            .unwrap_or("")
-    }
-
-    fn error_code(&self) -> String {
-        let v: Value = serde_json::from_slice(&self.body).unwrap_or(Value::Null);
-        v["errors"][0]["code"].as_str().unwrap_or("").to_string()
-    }
-}
-
-async fn send(
-    h: &Harness,
-    method: Method,
-    path: &str,
-    token: Option<&str>,
-    headers: &[(&str, &str)],
-    body: &[u8],
-) -> Reply {
-    let service = test::init_service(app(h.state.clone())).await;
-    let mut req = TestRequest::default().method(method).uri(path);
-    if let Some(t) = token {
-        req = req.insert_header(("Authorization", format!("Bearer {t}")));
-    }
-    for (k, v) in headers {
-        req = req.insert_header((*k, *v));
-    }
-    if !body.is_empty() {
-        req = req
-            .insert_header(("Content-Length", body.len().to_string()))
-            .set_payload(body.to_vec());
-    }
-    let res = test::call_service(&service, req.to_request()).await;
-    let status = res.status();
-    let headers = res.headers().clone();
-    let body = test::read_body(res).await.to_vec();
-    Reply {
-        status,
-        headers,
-        body,
-    }
-}
-
-/// A registry token for `scopes`, as `user`/`password`.
-async fn registry_token(h: &Harness, user: &str, password: &str, scopes: &[&str]) -> String {
-    let query: Vec<String> = scopes.iter().map(|s| format!("scope={s}")).collect();
-    let auth = format!("Basic {}", STANDARD.encode(format!("{user}:{password}")));
-    let r = h
-        .call_with(
-            Method::GET,
-            &format!("/v2/auth?service=localhost:8080&{}", query.join("&")),
-            &[("Authorization", auth)],
-            None,
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    r.body["token"].as_str().unwrap().to_string()
-}
+use serde_json::json;
 
 /// admin with private admin/app and admin/other, public admin/open: (API token,
 /// registry token for admin/app).

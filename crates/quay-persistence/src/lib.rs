@@ -18,6 +18,7 @@ mod blobs;
 mod credentials;
 pub mod entity;
 mod logs;
+mod manifests;
 mod orgs;
 mod permissions;
 mod repos;
