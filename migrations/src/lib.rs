@@ -15,6 +15,7 @@ mod m20261125_000005_invites_prototypes_notifications;
 mod m20261126_000006_service_key;
 mod m20261127_000007_blobs;
 mod m20261128_000008_manifests_tags;
+mod m20261202_000009_hidden_tags;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000006_service_key::Migration),
             Box::new(m20261127_000007_blobs::Migration),
             Box::new(m20261128_000008_manifests_tags::Migration),
+            Box::new(m20261202_000009_hidden_tags::Migration),
         ]
     }
 }

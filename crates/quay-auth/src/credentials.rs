@@ -19,7 +19,7 @@ use chrono::{DateTime, Duration, Utc};
 use quay_core::config::Config;
 use quay_core::scope::{Scope, ScopeSet};
 use quay_core::{AuthMethod, Caller, DomainResult, Principal};
-use quay_logs::{LogKind, NewLogEntry};
+use quay_logs::{LogKind, LogWriter, NewLogEntry};
 use serde_json::{json, Value};
 
 use crate::apptoken::{NAME_LEN as APP_NAME_LEN, SECRET_LEN as APP_SECRET_LEN};
@@ -61,7 +61,7 @@ pub struct RobotLogin {
 }
 
 #[async_trait]
-pub trait RegistryCredentialStore: Send + Sync {
+pub trait RegistryCredentialStore: LogWriter {
     async fn find_app_token_login(&self, token_name: &str) -> DomainResult<Option<AppTokenLogin>>;
 
     async fn find_robot_login(&self, name: &str) -> DomainResult<Option<RobotLogin>>;
@@ -71,8 +71,6 @@ pub trait RegistryCredentialStore: Send + Sync {
 
     /// Sets the robot's `last_accessed` to `at`.
     async fn touch_robot(&self, id: i64, at: DateTime<Utc>) -> DomainResult<()>;
-
-    async fn write_log(&self, log: NewLogEntry) -> DomainResult<()>;
 }
 
 /// Which kind of credential was presented.

@@ -121,6 +121,17 @@ pub struct Config {
     /// Location names in order of preference; the first is where blobs go.
     #[serde(rename = "DISTRIBUTED_STORAGE_PREFERENCE")]
     pub distributed_storage_preference: Vec<String>,
+    /// `/v2/_catalog` lists public repositories too, to anyone (Quay's default: off).
+    #[serde(rename = "FEATURE_PUBLIC_CATALOG")]
+    pub feature_public_catalog: bool,
+    /// Page size of `/v2/_catalog` and `/v2/.../tags/list` when the client does not ask
+    /// for one, and the most it may ask for.
+    #[serde(rename = "V2_PAGINATION_SIZE")]
+    pub v2_pagination_size: u64,
+    /// How long a manifest pushed by digest stays without a tag or a parent index
+    /// before it is gone (seconds). Artifacts with a `subject` stay until deleted.
+    #[serde(rename = "PUSH_TEMP_TAG_EXPIRATION_SEC")]
+    pub push_temp_tag_expiration_sec: u64,
 
     /// Keys present in the sources that this version does not use.
     #[serde(skip)]
@@ -174,6 +185,9 @@ impl Default for Config {
             app_specific_token_expiration: None,
             distributed_storage_config: None,
             distributed_storage_preference: Vec::new(),
+            feature_public_catalog: false,
+            v2_pagination_size: 100,
+            push_temp_tag_expiration_sec: 3600,
             unknown: Vec::new(),
         }
     }
@@ -233,6 +247,9 @@ const KNOWN_KEYS: &[&str] = &[
     "APP_SPECIFIC_TOKEN_EXPIRATION",
     "DISTRIBUTED_STORAGE_CONFIG",
     "DISTRIBUTED_STORAGE_PREFERENCE",
+    "FEATURE_PUBLIC_CATALOG",
+    "V2_PAGINATION_SIZE",
+    "PUSH_TEMP_TAG_EXPIRATION_SEC",
 ];
 
 impl Config {

@@ -35,6 +35,7 @@ use quay_orgs::{
 use quay_persistence::{Database, SqlStore};
 use quay_registry::blobs::Blobs;
 use quay_registry::{RegistryState, TokenService};
+use quay_repos::quota::{NamespaceQuota, NoQuota};
 use quay_repos::{RepoPermissionService, RepoPermissions, RepoService, Repositories};
 use quay_search::{Search, SearchService};
 use quay_storage::BlobStore;
@@ -134,6 +135,8 @@ impl AppState {
                 blobs: Blobs::new(BlobStore::in_memory(), store.clone()),
                 manifests: store.clone(),
                 repos: store.clone(),
+                logs: store.clone(),
+                quota: Arc::new(NoQuota),
                 config: config.clone(),
             }),
             registry_tokens,
@@ -177,15 +180,20 @@ impl AppState {
 impl AppState {
     /// Keeps blobs in `storage` (the server's configured location); without this they
     /// live in memory, which suits tests and embedding only.
-    pub fn with_storage(mut self, storage: BlobStore) -> Self {
-        let old = &self.registry;
-        self.registry = Data::new(RegistryState {
-            auth: old.auth.clone(),
-            blobs: Blobs::new(storage, old.blobs.meta.clone()),
-            manifests: old.manifests.clone(),
-            repos: old.repos.clone(),
-            config: old.config.clone(),
-        });
+    pub fn with_storage(self, storage: BlobStore) -> Self {
+        self.with_registry(|r| RegistryState {
+            blobs: Blobs::new(storage, r.blobs.meta.clone()),
+            ..r.share()
+        })
+    }
+
+    /// Asks `quota` before pushes add bytes to a namespace (none is enforced without).
+    pub fn with_namespace_quota(self, quota: Arc<dyn NamespaceQuota>) -> Self {
+        self.with_registry(|r| RegistryState { quota, ..r.share() })
+    }
+
+    fn with_registry(mut self, change: impl FnOnce(&RegistryState) -> RegistryState) -> Self {
+        self.registry = Data::new(change(&self.registry));
         self
     }
 }

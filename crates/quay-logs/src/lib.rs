@@ -55,6 +55,13 @@ pub struct LogEntry {
     pub metadata: Value,
 }
 
+/// Writing an entry that records no other change (logins, pulls): one transaction of
+/// its own.
+#[async_trait::async_trait]
+pub trait LogWriter: Send + Sync {
+    async fn write_log(&self, entry: NewLogEntry) -> DomainResult<()>;
+}
+
 /// Reading audit logs back.
 #[async_trait::async_trait]
 pub trait LogStore: Send + Sync {

@@ -178,12 +178,6 @@ impl RegistryCredentialStore for SqlStore {
     async fn touch_robot(&self, id: i64, at: DateTime<Utc>) -> DomainResult<()> {
         self.touch("namespace", id, at).await
     }
-
-    async fn write_log(&self, log: NewLogEntry) -> DomainResult<()> {
-        let txn = self.db.begin_write().await?;
-        insert_log(&*txn, log).await?;
-        txn.commit().await
-    }
 }
 
 impl SqlStore {

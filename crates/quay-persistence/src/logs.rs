@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use chrono::Utc;
 use quay_core::{DomainError, DomainResult};
-use quay_logs::{LogEntry, LogStore, NewLogEntry};
+use quay_logs::{LogEntry, LogStore, LogWriter, NewLogEntry};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, NotSet, QueryFilter, QueryOrder,
     QuerySelect, Set,
@@ -58,5 +58,14 @@ impl LogStore for SqlStore {
             .await
             .map_err(db_err)?;
         Ok(rows.into_iter().map(to_domain).collect())
+    }
+}
+
+#[async_trait]
+impl LogWriter for SqlStore {
+    async fn write_log(&self, log: NewLogEntry) -> DomainResult<()> {
+        let txn = self.db.begin_write().await?;
+        insert_log(&*txn, log).await?;
+        txn.commit().await
     }
 }

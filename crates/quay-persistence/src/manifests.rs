@@ -1,12 +1,19 @@
 //! `ManifestStore`: manifests, their references, tags with lifetimes.
+//!
+//! A tag is live while `lifetime_end_ms` is unset or in the future; hidden tags (those of
+//! pushes by digest) keep their manifest alive without being listed.
 
 use async_trait::async_trait;
 use chrono::Utc;
-use quay_core::DomainResult;
-use quay_repos::manifests::{ManifestRejection, ManifestStore, NewManifest, StoredManifest};
+use quay_core::{DomainError, DomainResult};
+use quay_logs::NewLogEntry;
+use quay_repos::manifests::{
+    ManifestRejection, ManifestStore, NewManifest, PushTarget, StoredManifest,
+};
 use sea_orm::sea_query::Value;
 use sea_orm::{ConnectionTrait, FromQueryResult};
 
+use crate::logs::insert_log;
 use crate::{execute, query_all, Database, SqlStore};
 
 #[derive(FromQueryResult)]
@@ -35,6 +42,23 @@ impl From<Row> for StoredManifest {
 const COLUMNS: &str = "m.digest, m.media_type, m.artifact_type, m.config_media_type, \
      m.subject_digest, m.bytes";
 
+/// Tag `t` is live at the instant bound to `?`.
+const LIVE: &str = "(t.lifetime_end_ms IS NULL OR t.lifetime_end_ms > ?)";
+
+/// Manifest `m` is reached by a live tag, directly or through an index (binds two
+/// instants).
+fn reached() -> String {
+    format!(
+        "(EXISTS (SELECT 1 FROM tag t WHERE t.manifest_id = m.id AND {LIVE}) \
+         OR EXISTS (SELECT 1 FROM manifest_child c JOIN tag t ON t.manifest_id = c.manifest_id \
+             WHERE c.child_manifest_id = m.id AND {LIVE}))"
+    )
+}
+
+fn now_ms() -> i64 {
+    Utc::now().timestamp_millis()
+}
+
 #[derive(FromQueryResult)]
 struct Id {
     id: i64,
@@ -50,6 +74,36 @@ async fn id_of(
     Ok(rows.first().map(|r| r.id))
 }
 
+/// The ids of `digests` as `sql` (ending in `IN`) finds them, in the order given; the
+/// first digest it does not find is the error.
+async fn ids_of_all(
+    db: &Database,
+    conn: &impl ConnectionTrait,
+    sql: &str,
+    mut values: Vec<Value>,
+    digests: &[String],
+) -> DomainResult<Result<Vec<i64>, String>> {
+    if digests.is_empty() {
+        return Ok(Ok(Vec::new()));
+    }
+    #[derive(FromQueryResult)]
+    struct Found {
+        id: i64,
+        digest: String,
+    }
+    let marks = vec!["?"; digests.len()].join(", ");
+    values.extend(digests.iter().map(|d| Value::from(d.clone())));
+    let found: Vec<Found> = query_all(db, conn, &format!("{sql} ({marks})"), values).await?;
+    let mut ids = Vec::with_capacity(digests.len());
+    for digest in digests {
+        match found.iter().find(|f| &f.digest == digest) {
+            Some(f) => ids.push(f.id),
+            None => return Ok(Err(digest.clone())),
+        }
+    }
+    Ok(Ok(ids))
+}
+
 #[async_trait]
 impl ManifestStore for SqlStore {
     async fn manifest_by_digest(
@@ -57,11 +111,16 @@ impl ManifestStore for SqlStore {
         repository_id: i64,
         digest: &str,
     ) -> DomainResult<Option<StoredManifest>> {
+        let now = now_ms();
         let rows: Vec<Row> = query_all(
             &self.db,
             &self.db.conn,
-            &format!("SELECT {COLUMNS} FROM manifest m WHERE m.repository_id = ? AND m.digest = ?"),
-            vec![repository_id.into(), digest.into()],
+            &format!(
+                "SELECT {COLUMNS} FROM manifest m WHERE m.repository_id = ? AND m.digest = ? \
+                 AND {}",
+                reached()
+            ),
+            vec![repository_id.into(), digest.into(), now.into(), now.into()],
         )
         .await?;
         Ok(rows.into_iter().next().map(StoredManifest::from))
@@ -77,9 +136,9 @@ impl ManifestStore for SqlStore {
             &self.db.conn,
             &format!(
                 "SELECT {COLUMNS} FROM tag t JOIN manifest m ON m.id = t.manifest_id \
-                 WHERE t.repository_id = ? AND t.name = ? AND t.lifetime_end_ms IS NULL"
+                 WHERE t.repository_id = ? AND t.name = ? AND NOT t.hidden AND {LIVE}"
             ),
-            vec![repository_id.into(), tag.into()],
+            vec![repository_id.into(), tag.into(), now_ms().into()],
         )
         .await?;
         Ok(rows.into_iter().next().map(StoredManifest::from))
@@ -88,49 +147,48 @@ impl ManifestStore for SqlStore {
     async fn put_manifest(
         &self,
         m: NewManifest,
-        tag: Option<&str>,
+        target: PushTarget<'_>,
         now_ms: i64,
+        log: Option<NewLogEntry>,
     ) -> DomainResult<Result<(), ManifestRejection>> {
         let db = &self.db;
         let txn = db.begin_write().await?;
         let repo = m.repository_id;
-        let mut blob_ids = Vec::with_capacity(m.blobs.len());
-        for digest in &m.blobs {
-            let found = id_of(
-                db,
-                &*txn,
-                "SELECT b.id FROM blob b JOIN repository_blob rb ON rb.blob_id = b.id \
-                 WHERE rb.repository_id = ? AND b.digest = ?",
-                vec![repo.into(), digest.clone().into()],
-            )
-            .await?;
-            match found {
-                Some(id) => blob_ids.push(id),
-                None => return Ok(Err(ManifestRejection::MissingReference(digest.clone()))),
-            }
-        }
-        let mut child_ids = Vec::with_capacity(m.children.len());
-        for digest in &m.children {
-            let found = id_of(
+        let blob_ids = match ids_of_all(
+            db,
+            &*txn,
+            "SELECT b.id AS id, b.digest AS digest FROM blob b \
+             JOIN repository_blob rb ON rb.blob_id = b.id \
+             WHERE rb.repository_id = ? AND b.digest IN",
+            vec![repo.into()],
+            &m.blobs,
+        )
+        .await?
+        {
+            Ok(ids) => ids,
+            Err(missing) => return Ok(Err(ManifestRejection::MissingReference(missing))),
+        };
+        let child_ids = match ids_of_all(
+            db,
+            &*txn,
+            "SELECT id, digest FROM manifest WHERE repository_id = ? AND digest IN",
+            vec![repo.into()],
+            &m.children,
+        )
+        .await?
+        {
+            Ok(ids) => ids,
+            Err(missing) => return Ok(Err(ManifestRejection::MissingReference(missing))),
+        };
+        let find_manifest = || {
+            id_of(
                 db,
                 &*txn,
                 "SELECT id FROM manifest WHERE repository_id = ? AND digest = ?",
-                vec![repo.into(), digest.clone().into()],
+                vec![repo.into(), m.digest.clone().into()],
             )
-            .await?;
-            match found {
-                Some(id) => child_ids.push(id),
-                None => return Ok(Err(ManifestRejection::MissingReference(digest.clone()))),
-            }
-        }
-        let existing = id_of(
-            db,
-            &*txn,
-            "SELECT id FROM manifest WHERE repository_id = ? AND digest = ?",
-            vec![repo.into(), m.digest.clone().into()],
-        )
-        .await?;
-        let manifest_id = match existing {
+        };
+        let manifest_id = match find_manifest().await? {
             Some(id) => id,
             None => {
                 execute(
@@ -142,78 +200,100 @@ impl ManifestStore for SqlStore {
                     vec![
                         repo.into(),
                         m.digest.clone().into(),
-                        m.media_type.into(),
-                        m.artifact_type.into(),
-                        m.config_media_type.into(),
-                        m.subject_digest.into(),
+                        m.media_type.clone().into(),
+                        m.artifact_type.clone().into(),
+                        m.config_media_type.clone().into(),
+                        m.subject_digest.clone().into(),
                         (m.bytes.len() as i64).into(),
-                        m.bytes.into(),
+                        m.bytes.clone().into(),
                         Utc::now().into(),
                     ],
                 )
                 .await?;
-                let id = id_of(
-                    db,
-                    &*txn,
-                    "SELECT id FROM manifest WHERE repository_id = ? AND digest = ?",
-                    vec![repo.into(), m.digest.clone().into()],
-                )
-                .await?
-                .ok_or_else(|| quay_core::DomainError::internal("manifest vanished"))?;
-                for blob in &blob_ids {
-                    execute(
-                        db,
-                        &*txn,
-                        "INSERT INTO manifest_blob (manifest_id, blob_id) VALUES (?, ?)",
-                        vec![id.into(), (*blob).into()],
-                    )
-                    .await?;
-                }
-                for child in &child_ids {
-                    execute(
-                        db,
-                        &*txn,
-                        "INSERT INTO manifest_child (manifest_id, child_manifest_id) VALUES (?, ?)",
-                        vec![id.into(), (*child).into()],
-                    )
-                    .await?;
+                let id = find_manifest()
+                    .await?
+                    .ok_or_else(|| DomainError::internal("manifest vanished"))?;
+                for (table, column, refs) in [
+                    ("manifest_blob", "blob_id", &blob_ids),
+                    ("manifest_child", "child_manifest_id", &child_ids),
+                ] {
+                    for r in refs {
+                        execute(
+                            db,
+                            &*txn,
+                            &format!("INSERT INTO {table} (manifest_id, {column}) VALUES (?, ?)"),
+                            vec![id.into(), (*r).into()],
+                        )
+                        .await?;
+                    }
                 }
                 id
             }
         };
-        if let Some(tag) = tag {
-            #[derive(FromQueryResult)]
-            struct Live {
-                id: i64,
-                manifest_id: i64,
-            }
-            let live: Vec<Live> = query_all(
-                db,
-                &*txn,
-                "SELECT id, manifest_id FROM tag WHERE repository_id = ? AND name = ? \
-                 AND lifetime_end_ms IS NULL",
-                vec![repo.into(), tag.into()],
-            )
-            .await?;
-            let unchanged = live.first().is_some_and(|t| t.manifest_id == manifest_id);
-            if !unchanged {
-                if let Some(old) = live.first() {
-                    execute(
-                        db,
-                        &*txn,
-                        "UPDATE tag SET lifetime_end_ms = ? WHERE id = ?",
-                        vec![now_ms.into(), old.id.into()],
-                    )
-                    .await?;
+        match target {
+            PushTarget::Tag {
+                name: tag,
+                keep_replaced_ms,
+            } => {
+                #[derive(FromQueryResult)]
+                struct Live {
+                    id: i64,
+                    manifest_id: i64,
                 }
-                execute(
+                let live: Vec<Live> = query_all(
                     db,
                     &*txn,
-                    "INSERT INTO tag (repository_id, name, manifest_id, lifetime_start_ms) \
-                     VALUES (?, ?, ?, ?)",
-                    vec![repo.into(), tag.into(), manifest_id.into(), now_ms.into()],
+                    "SELECT id, manifest_id FROM tag WHERE repository_id = ? AND name = ? \
+                     AND lifetime_end_ms IS NULL",
+                    vec![repo.into(), tag.into()],
                 )
                 .await?;
+                let unchanged = live.first().is_some_and(|t| t.manifest_id == manifest_id);
+                if !unchanged {
+                    if let Some(old) = live.first() {
+                        execute(
+                            db,
+                            &*txn,
+                            "UPDATE tag SET lifetime_end_ms = ? WHERE id = ?",
+                            vec![now_ms.into(), old.id.into()],
+                        )
+                        .await?;
+                        keep_replaced(db, &*txn, repo, old.manifest_id, now_ms, keep_replaced_ms)
+                            .await?;
+                    }
+                    let tag = NewTag {
+                        repository_id: repo,
+                        name: tag,
+                        manifest_id,
+                        start_ms: now_ms,
+                        end_ms: None,
+                        hidden: false,
+                    };
+                    insert_tag(db, &*txn, tag).await?;
+                }
+            }
+            PushTarget::Digest { expires_ms } => {
+                // One hidden tag per manifest: a second push by digest renews it.
+                let renewed = execute(
+                    db,
+                    &*txn,
+                    "UPDATE tag SET lifetime_end_ms = ? WHERE manifest_id = ? AND hidden \
+                     AND (lifetime_end_ms IS NULL OR lifetime_end_ms > ?)",
+                    vec![expires_ms.into(), manifest_id.into(), now_ms.into()],
+                )
+                .await?;
+                if renewed == 0 {
+                    let name = format!("$temp-{}", uuid::Uuid::new_v4());
+                    let tag = NewTag {
+                        repository_id: repo,
+                        name: &name,
+                        manifest_id,
+                        start_ms: now_ms,
+                        end_ms: expires_ms,
+                        hidden: true,
+                    };
+                    insert_tag(db, &*txn, tag).await?;
+                }
             }
         }
         execute(
@@ -223,6 +303,9 @@ impl ManifestStore for SqlStore {
             vec![Utc::now().into(), repo.into()],
         )
         .await?;
+        if let Some(log) = log {
+            insert_log(&*txn, log).await?;
+        }
         txn.commit().await?;
         Ok(Ok(()))
     }
@@ -232,25 +315,43 @@ impl ManifestStore for SqlStore {
         repository_id: i64,
         digest: &str,
         now_ms: i64,
+        log: NewLogEntry,
     ) -> DomainResult<bool> {
-        let txn = self.db.begin_write().await?;
-        let Some(id) = id_of(
-            &self.db,
+        let db = &self.db;
+        let txn = db.begin_write().await?;
+        #[derive(FromQueryResult)]
+        struct Ended {
+            id: i64,
+            name: String,
+            hidden: bool,
+        }
+        let live: Vec<Ended> = query_all(
+            db,
             &*txn,
-            "SELECT id FROM manifest WHERE repository_id = ? AND digest = ?",
-            vec![repository_id.into(), digest.into()],
-        )
-        .await?
-        else {
-            return Ok(false);
-        };
-        execute(
-            &self.db,
-            &*txn,
-            "UPDATE tag SET lifetime_end_ms = ? WHERE manifest_id = ? AND lifetime_end_ms IS NULL",
-            vec![now_ms.into(), id.into()],
+            &format!(
+                "SELECT t.id, t.name, t.hidden FROM tag t JOIN manifest m ON m.id = t.manifest_id \
+                 WHERE m.repository_id = ? AND m.digest = ? AND {LIVE}"
+            ),
+            vec![repository_id.into(), digest.into(), now_ms.into()],
         )
         .await?;
+        if live.is_empty() {
+            return Ok(false);
+        }
+        for tag in &live {
+            execute(
+                db,
+                &*txn,
+                "UPDATE tag SET lifetime_end_ms = ? WHERE id = ?",
+                vec![now_ms.into(), tag.id.into()],
+            )
+            .await?;
+            if !tag.hidden {
+                let mut entry = log.clone();
+                entry.metadata["tag"] = tag.name.clone().into();
+                insert_log(&*txn, entry).await?;
+            }
+        }
         txn.commit().await?;
         Ok(true)
     }
@@ -268,10 +369,13 @@ impl ManifestStore for SqlStore {
         let rows: Vec<Name> = query_all(
             &self.db,
             &self.db.conn,
-            "SELECT name FROM tag WHERE repository_id = ? AND lifetime_end_ms IS NULL \
-             AND name > ? ORDER BY name LIMIT ?",
+            &format!(
+                "SELECT t.name FROM tag t WHERE t.repository_id = ? AND NOT t.hidden AND {LIVE} \
+                 AND t.name > ? ORDER BY t.name LIMIT ?"
+            ),
             vec![
                 repository_id.into(),
+                now_ms().into(),
                 after.unwrap_or("").into(),
                 (limit.min(i64::MAX as u64) as i64).into(),
             ],
@@ -286,10 +390,14 @@ impl ManifestStore for SqlStore {
         digest: &str,
         artifact_type: Option<&str>,
     ) -> DomainResult<Vec<StoredManifest>> {
+        let now = now_ms();
         let mut sql = format!(
-            "SELECT {COLUMNS} FROM manifest m WHERE m.repository_id = ? AND m.subject_digest = ?"
+            "SELECT {COLUMNS} FROM manifest m WHERE m.repository_id = ? AND m.subject_digest = ? \
+             AND {}",
+            reached()
         );
-        let mut values: Vec<Value> = vec![repository_id.into(), digest.into()];
+        let mut values: Vec<Value> =
+            vec![repository_id.into(), digest.into(), now.into(), now.into()];
         if let Some(t) = artifact_type {
             sql.push_str(" AND COALESCE(m.artifact_type, m.config_media_type) = ?");
             values.push(t.into());
@@ -298,4 +406,65 @@ impl ManifestStore for SqlStore {
         let rows: Vec<Row> = query_all(&self.db, &self.db.conn, &sql, values).await?;
         Ok(rows.into_iter().map(StoredManifest::from).collect())
     }
+}
+
+/// Keeps manifest `manifest_id`, which a tag just left, reachable until
+/// `now_ms + keep_ms` with a hidden tag, unless another live tag still reaches it.
+async fn keep_replaced(
+    db: &Database,
+    conn: &impl ConnectionTrait,
+    repository_id: i64,
+    manifest_id: i64,
+    now_ms: i64,
+    keep_ms: i64,
+) -> DomainResult<()> {
+    let still_live = id_of(
+        db,
+        conn,
+        &format!("SELECT t.id FROM tag t WHERE t.manifest_id = ? AND {LIVE}"),
+        vec![manifest_id.into(), now_ms.into()],
+    )
+    .await?;
+    if still_live.is_some() || keep_ms <= 0 {
+        return Ok(());
+    }
+    let name = format!("$temp-{}", uuid::Uuid::new_v4());
+    let tag = NewTag {
+        repository_id,
+        name: &name,
+        manifest_id,
+        start_ms: now_ms,
+        end_ms: Some(now_ms.saturating_add(keep_ms)),
+        hidden: true,
+    };
+    insert_tag(db, conn, tag).await
+}
+
+/// A tag row to insert.
+struct NewTag<'a> {
+    repository_id: i64,
+    name: &'a str,
+    manifest_id: i64,
+    start_ms: i64,
+    end_ms: Option<i64>,
+    hidden: bool,
+}
+
+async fn insert_tag(db: &Database, conn: &impl ConnectionTrait, t: NewTag<'_>) -> DomainResult<()> {
+    execute(
+        db,
+        conn,
+        "INSERT INTO tag (repository_id, name, manifest_id, lifetime_start_ms, lifetime_end_ms, \
+         hidden) VALUES (?, ?, ?, ?, ?, ?)",
+        vec![
+            t.repository_id.into(),
+            t.name.into(),
+            t.manifest_id.into(),
+            t.start_ms.into(),
+            t.end_ms.into(),
+            t.hidden.into(),
+        ],
+    )
+    .await?;
+    Ok(())
 }

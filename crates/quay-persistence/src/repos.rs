@@ -25,8 +25,8 @@ const NOBODY: i64 = -1;
 
 /// The repository columns (with their namespace's) every repository query selects.
 const REPO_COLUMNS: &str = "r.id AS id, n.id AS namespace_id, n.username AS namespace, \
-    n.organization AS namespace_is_org, n.removed_tag_expiration_s AS namespace_tag_expiration_s, \
-    r.name AS name, r.visibility AS visibility, r.description AS description, r.kind AS kind, \
+    n.organization AS namespace_is_org, n.enabled AS namespace_enabled, \
+    n.removed_tag_expiration_s AS namespace_tag_expiration_s, r.name AS name, r.visibility AS visibility, r.description AS description, r.kind AS kind, \
     r.state AS state, r.trust_enabled AS trust_enabled, r.badge_token AS badge_token, \
     r.created AS created, r.last_modified AS last_modified";
 
@@ -66,6 +66,7 @@ pub(crate) fn granted_values(viewer: i64) -> Vec<Value> {
 #[derive(FromQueryResult)]
 struct AccessRow {
     namespace_id: i64,
+    namespace_enabled: bool,
     id: Option<i64>,
     direct_role: Option<i16>,
     team_repo_role: Option<i16>,
@@ -79,6 +80,7 @@ struct RepoRow {
     namespace_id: i64,
     namespace: String,
     namespace_is_org: bool,
+    namespace_enabled: bool,
     namespace_tag_expiration_s: i64,
     name: String,
     visibility: String,
@@ -103,6 +105,7 @@ impl RepoRow {
             namespace_id: self.namespace_id,
             namespace: self.namespace,
             namespace_is_org: self.namespace_is_org,
+            namespace_enabled: self.namespace_enabled,
             namespace_tag_expiration_s: self.namespace_tag_expiration_s,
             name: self.name,
             description: self.description,
@@ -159,7 +162,7 @@ impl RepoStore for SqlStore {
         let v = viewer.unwrap_or(NOBODY);
         let sql = format!(
             "SELECT n.id AS namespace_id, n.username AS namespace, n.organization AS namespace_is_org, \
-             n.removed_tag_expiration_s AS namespace_tag_expiration_s, r.id AS id, r.name AS name, \
+             n.enabled AS namespace_enabled, n.removed_tag_expiration_s AS namespace_tag_expiration_s, r.id AS id, r.name AS name, \
              r.visibility AS visibility, r.description AS description, r.kind AS kind, r.state AS state, \
              r.trust_enabled AS trust_enabled, r.badge_token AS badge_token, r.created AS created, \
              r.last_modified AS last_modified, {ROLE_COLUMNS} \
@@ -186,6 +189,7 @@ impl RepoStore for SqlStore {
                 repository: None,
                 granted: None,
                 starred: false,
+                namespace_disabled: false,
             });
         };
         let a = AccessRow::from_query_result(&row, "").map_err(db_err)?;
@@ -204,6 +208,7 @@ impl RepoStore for SqlStore {
             repository,
             granted,
             starred: a.starred.unwrap_or(false),
+            namespace_disabled: !a.namespace_enabled,
         })
     }
 

@@ -2,13 +2,16 @@
 //! or, without a token, anonymous pulls of public repositories. Refusals are 401 with a
 //! challenge naming the scope to ask for, and never tell whether the repository exists.
 
-use actix_web::http::header::AUTHORIZATION;
+use actix_web::http::header::{AUTHORIZATION, USER_AGENT};
 use actix_web::http::StatusCode;
 use actix_web::HttpRequest;
+use quay_auth::registry_token::RegistryClaims;
 use quay_core::names::{check_namespace, is_valid_repository_name, RepositoryName};
 use quay_core::role::{RepositoryKind, RepositoryState, Visibility};
+use quay_logs::{LogKind, NewLogEntry};
 use quay_repos::Repository;
 use serde::de::DeserializeOwned;
+use serde_json::{json, Value};
 
 use crate::error::RegistryError;
 use crate::scope::Action;
@@ -20,10 +23,72 @@ pub fn query_pairs<T: DeserializeOwned>(req: &HttpRequest) -> Result<T, Registry
         .map_err(|_| RegistryError::invalid_request("Invalid request"))
 }
 
-fn bearer(req: &HttpRequest) -> Option<&str> {
+pub fn bearer(req: &HttpRequest) -> Option<&str> {
     let value = req.headers().get(AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
     scheme.eq_ignore_ascii_case("Bearer").then(|| token.trim())
+}
+
+/// Who a `/v2` request acts for, as its token's `context` says: the performer of the
+/// audit entries it writes.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Actor {
+    /// The user's or robot's id; `None` for anonymous requests.
+    pub id: Option<i64>,
+    pub name: Option<String>,
+    pub robot: bool,
+}
+
+impl Actor {
+    pub fn from_claims(claims: &RegistryClaims) -> Actor {
+        let c = &claims.context;
+        let id = c.get("entity_id").and_then(Value::as_i64);
+        Actor {
+            id,
+            name: id.and(c.get("user").and_then(Value::as_str).map(str::to_string)),
+            robot: c.get("kind").and_then(Value::as_str) == Some("robot"),
+        }
+    }
+}
+
+/// A request's repository, and who is acting on it.
+pub struct Authorized {
+    pub repo: Repository,
+    pub actor: Actor,
+}
+
+impl Authorized {
+    /// An audit entry about the repository, with Quay's `track_and_log` metadata
+    /// (repository, namespace, user agent, the actor) plus `extra`.
+    pub fn log(&self, kind: LogKind, req: &HttpRequest, extra: Value) -> NewLogEntry {
+        let mut metadata = json!({
+            "repo": self.repo.name,
+            "namespace": self.repo.namespace,
+            "user-agent": req.headers().get(USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or(""),
+        });
+        if let Some(name) = &self.actor.name {
+            let key = if self.actor.robot {
+                "robot"
+            } else {
+                "username"
+            };
+            metadata[key] = json!(name);
+        }
+        if let (Value::Object(m), Value::Object(extra)) = (&mut metadata, extra) {
+            m.extend(extra);
+        }
+        NewLogEntry {
+            kind,
+            account_id: Some(self.repo.namespace_id),
+            performer_id: self.actor.id,
+            repository_id: Some(self.repo.id),
+            ip: req
+                .connection_info()
+                .realip_remote_addr()
+                .map(str::to_string),
+            metadata,
+        }
+    }
 }
 
 /// The repository `name` names, if it is a valid name.
@@ -48,7 +113,7 @@ pub async fn authorize(
     req: &HttpRequest,
     name: &str,
     action: Action,
-) -> Result<Repository, RegistryError> {
+) -> Result<Authorized, RegistryError> {
     let repo_name = repository_name(state, name)?;
     let wanted = match action {
         Action::Pull => "pull",
@@ -62,17 +127,18 @@ pub async fn authorize(
                 .challenge(Some(&format!("repository:{repo_name}:{wanted}"))),
         )
     };
-    let granted = match bearer(req) {
+    let (granted, actor) = match bearer(req) {
         Some(token) => {
             let claims = state.auth.verify(token).await?.ok_or_else(challenge)?;
             let host_name = format!("{}/{}", state.config.server_hostname, repo_name);
-            claims.access.iter().any(|a| {
+            let granted = claims.access.iter().any(|a| {
                 a.kind == "repository"
                     && (a.name == repo_name.to_string() || a.name == host_name || a.name == name)
                     && a.actions.iter().any(|x| x == action.as_str() || x == "*")
-            })
+            });
+            (granted, Actor::from_claims(&claims))
         }
-        None => false,
+        None => (false, Actor::default()),
     };
     let access = state
         .repos
@@ -89,10 +155,17 @@ pub async fn authorize(
     };
     match repo {
         Some(r) if granted || anonymous_pull(&r) => {
+            if !r.namespace_enabled {
+                return Err(RegistryError::namespace_disabled());
+            }
             if r.kind != RepositoryKind::Image {
                 return Err(RegistryError::unsupported());
             }
-            Ok(r)
+            // After authorization, as Quay's `check_readonly`.
+            if action != Action::Pull && state.config.is_readonly() {
+                return Err(RegistryError::readonly());
+            }
+            Ok(Authorized { repo: r, actor })
         }
         None if granted => Err(RegistryError::new(
             StatusCode::NOT_FOUND,
@@ -100,5 +173,23 @@ pub async fn authorize(
             "repository name not known to registry",
         )),
         _ => Err(challenge()),
+    }
+}
+
+/// Refuses a push that the namespace's quota does not allow.
+pub async fn check_quota(
+    state: &RegistryState,
+    repo: &Repository,
+    additional_bytes: u64,
+) -> Result<(), RegistryError> {
+    let allowed = state
+        .quota
+        .allows(repo.namespace_id, additional_bytes)
+        .await
+        .map_err(RegistryError::internal)?;
+    if allowed {
+        Ok(())
+    } else {
+        Err(RegistryError::quota_exceeded())
     }
 }

@@ -20,6 +20,9 @@ use serde_json::json;
 use crate::error::RegistryError;
 use crate::scope::{parse_scope, Action, RepositoryScope};
 
+/// The scope registry clients ask for before listing the catalog.
+pub const CATALOG_SCOPE: &str = "registry:catalog:*";
+
 /// A token request.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TokenRequest {
@@ -111,6 +114,16 @@ impl TokenService {
         }
         let mut access = Vec::new();
         for raw in &req.scopes {
+            // Quay refuses this scope (400); registry clients ask for it before
+            // `/v2/_catalog`, which lists only what the token's user may read anyway.
+            if raw == CATALOG_SCOPE {
+                access.push(Access {
+                    kind: "registry".into(),
+                    name: "catalog".into(),
+                    actions: vec!["*".into()],
+                });
+                continue;
+            }
             let scope = parse_scope(raw, &self.config.server_hostname).ok_or_else(|| {
                 RegistryError::invalid_request("Unable to decode repository and actions")
             })?;
@@ -156,8 +169,15 @@ impl TokenService {
             .repository_access(&name, viewer)
             .await
             .map_err(RegistryError::internal)?;
+        if access.namespace_disabled {
+            return Err(RegistryError::namespace_disabled());
+        }
         let wants_push = scope.actions.contains(&Action::Push);
-        if access.repository.is_none() && wants_push && self.create_on_push(caller, &name).await? {
+        if access.repository.is_none()
+            && wants_push
+            && !self.config.is_readonly()
+            && self.create_on_push(caller, &name).await?
+        {
             access = self
                 .repos
                 .repository_access(&name, viewer)
@@ -238,6 +258,8 @@ fn context(login: Option<&ValidatedLogin>) -> serde_json::Value {
                 "entity_reference": l.principal.username,
                 "kind": kind,
                 "user": l.principal.username,
+                // Ours: the performer of the audit entries the token's requests write.
+                "entity_id": l.principal.user_id,
                 "com.apostille.roots": {},
                 "com.apostille.root": "$disabled",
             })

@@ -22,7 +22,7 @@ use quay_storage::{BlobStore, Digest, StorageError};
 use serde::Deserialize;
 use sha2::{Digest as _, Sha256};
 
-use crate::access::{authorize, query_pairs};
+use crate::access::{authorize, check_quota, query_pairs};
 use crate::error::{RegistryError, API_VERSION};
 use crate::scope::Action;
 use crate::RegistryState;
@@ -169,7 +169,7 @@ pub async fn get_blob(
     path: Path<(String, String)>,
 ) -> Result<HttpResponse, RegistryError> {
     let (name, digest) = path.into_inner();
-    let repo = authorize(&state, &req, &name, Action::Pull).await?;
+    let repo = authorize(&state, &req, &name, Action::Pull).await?.repo;
     let digest = parse_digest(&digest)?;
     let size = state
         .blobs
@@ -311,6 +311,10 @@ async fn finish(
         discard(state, upload).await?;
         return Err(digest_invalid());
     }
+    if let Err(refused) = check_quota(state, repo, upload.byte_count).await {
+        discard(state, upload).await?;
+        return Err(refused);
+    }
     blobs
         .storage
         .commit_upload(&upload.uuid, upload.chunk_count, expected)
@@ -370,12 +374,16 @@ pub async fn start_upload(
     body: Payload,
 ) -> Result<HttpResponse, RegistryError> {
     let name = path.into_inner();
-    let repo = authorize(&state, &req, &name, Action::Push).await?;
+    let repo = authorize(&state, &req, &name, Action::Push).await?.repo;
+    check_quota(&state, &repo, 0).await?;
     let q: StartQuery = query_pairs(&req)?;
     if let (Some(mount), Some(from)) = (&q.mount, &q.from) {
         let digest = parse_digest(mount)?;
         // Only from a repository the caller may pull; otherwise a plain upload.
-        if let Ok(source) = authorize(&state, &req, from, Action::Pull).await {
+        if let Ok(source) = authorize(&state, &req, from, Action::Pull)
+            .await
+            .map(|a| a.repo)
+        {
             let size = state
                 .blobs
                 .meta
@@ -383,6 +391,7 @@ pub async fn start_upload(
                 .await
                 .map_err(RegistryError::internal)?;
             if let Some(size) = size {
+                check_quota(&state, &repo, size).await?;
                 state
                     .blobs
                     .meta
@@ -438,7 +447,7 @@ async fn existing_upload(
     name: &str,
     uuid: &str,
 ) -> Result<(Repository, Upload), RegistryError> {
-    let repo = authorize(state, req, name, Action::Push).await?;
+    let repo = authorize(state, req, name, Action::Push).await?.repo;
     let upload = state
         .blobs
         .meta

@@ -18,6 +18,8 @@ pub struct RegistryError {
     pub detail: Box<Value>,
     /// The `WWW-Authenticate` value of a 401.
     pub challenge: Option<String>,
+    /// A write refused because the registry is read-only (`is_readonly` in the body).
+    pub readonly: bool,
 }
 
 impl RegistryError {
@@ -28,6 +30,7 @@ impl RegistryError {
             message: message.into(),
             detail: Box::new(json!({})),
             challenge: None,
+            readonly: false,
         }
     }
 
@@ -69,6 +72,36 @@ impl RegistryError {
         )
     }
 
+    /// `REGISTRY_STATE: readonly`: pulls work, writes do not.
+    pub fn readonly() -> Self {
+        RegistryError {
+            readonly: true,
+            ..Self::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "DENIED",
+                "System is currently read-only. Pulls will succeed but all write operations are currently suspended.",
+            )
+        }
+    }
+
+    /// The repository's namespace was disabled by a superuser.
+    pub fn namespace_disabled() -> Self {
+        Self::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "DENIED",
+            "This namespace is disabled. Please contact your system administrator.",
+        )
+    }
+
+    /// The namespace's quota refuses more bytes.
+    pub fn quota_exceeded() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "DENIED",
+            "Quota has been exceeded on namespace",
+        )
+    }
+
     /// A failure of ours: logged, never shown.
     pub fn internal(err: impl std::fmt::Display) -> Self {
         tracing::error!(error = %err, "registry internal error");
@@ -103,10 +136,14 @@ impl ResponseError for RegistryError {
         if let Some(challenge) = &self.challenge {
             res.insert_header(("WWW-Authenticate", challenge.clone()));
         }
-        res.json(json!({"errors": [{
+        let mut error = json!({
             "code": self.code,
             "message": self.message,
             "detail": *self.detail,
-        }]}))
+        });
+        if self.readonly {
+            error["is_readonly"] = json!(true);
+        }
+        res.json(json!({ "errors": [error] }))
     }
 }

@@ -1,13 +1,19 @@
 //! The registry protocol on `/v2` (OCI Distribution 1.1 / Docker Registry HTTP API V2).
 //!
-//! Built so far: the API version check (`GET /v2/`), the token service
-//! (`GET /v2/auth`, [`auth::TokenService`]), blobs and uploads ([`blobs`]), manifests,
-//! tags and referrers ([`manifests`]); the catalog follows. Every `/v2` answer carries `Docker-Distribution-API-Version`, and errors use
-//! the registry's body (`{"errors": [...]}`, [`error::RegistryError`]), not the API's.
+//! The API version check (`GET /v2/`), the token service (`GET /v2/auth`,
+//! [`auth::TokenService`]), the catalog, blobs and uploads ([`blobs`]), manifests, tags
+//! and referrers ([`manifests`]). Every `/v2` answer carries
+//! `Docker-Distribution-API-Version`, and errors use the registry's body
+//! (`{"errors": [...]}`, [`error::RegistryError`]), not the API's.
+//!
+//! Pulls of manifests write `pull_repo`, pushes of tags `push_repo` and deletions
+//! `delete_tag` audit entries; the namespace quota ([`quay_repos::quota`]) is asked
+//! before an upload starts, before it becomes a blob and before a manifest is stored.
 
 mod access;
 pub mod auth;
 pub mod blobs;
+mod catalog;
 pub mod error;
 mod handlers;
 pub mod manifests;
@@ -17,7 +23,9 @@ use std::sync::Arc;
 
 use actix_web::web::{self, Data, ServiceConfig};
 use quay_core::config::Config;
+use quay_logs::LogWriter;
 use quay_repos::manifests::ManifestStore;
+use quay_repos::quota::NamespaceQuota;
 use quay_repos::RepoStore;
 
 pub use auth::{TokenRequest, TokenService};
@@ -29,7 +37,26 @@ pub struct RegistryState {
     pub blobs: blobs::Blobs,
     pub manifests: Arc<dyn ManifestStore>,
     pub repos: Arc<dyn RepoStore>,
+    /// Audit entries of pulls (pushes are written with their change).
+    pub logs: Arc<dyn LogWriter>,
+    pub quota: Arc<dyn NamespaceQuota>,
     pub config: Arc<Config>,
+}
+
+impl RegistryState {
+    /// A state sharing every service of this one (with no upload hash states: those
+    /// belong to the state that received the chunks).
+    pub fn share(&self) -> RegistryState {
+        RegistryState {
+            auth: self.auth.clone(),
+            blobs: blobs::Blobs::new(self.blobs.storage.clone(), self.blobs.meta.clone()),
+            manifests: self.manifests.clone(),
+            repos: self.repos.clone(),
+            logs: self.logs.clone(),
+            quota: self.quota.clone(),
+            config: self.config.clone(),
+        }
+    }
 }
 
 /// Registers the `/v2` routes.
@@ -41,6 +68,8 @@ pub fn configure(cfg: &mut ServiceConfig, state: Data<RegistryState>) {
             .route("/", web::head().to(handlers::ping))
             .route("/auth", web::get().to(handlers::auth))
             .route("/auth", web::head().to(handlers::auth))
+            .route("/_catalog", web::get().to(catalog::catalog))
+            .route("/_catalog", web::head().to(catalog::catalog))
             .route(
                 "/{name:.+}/blobs/uploads/",
                 web::post().to(blobs::start_upload),

@@ -12,13 +12,14 @@ use actix_web::{HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 use oci_spec::image::{ImageIndex, ImageManifest};
 use quay_core::DomainError;
-use quay_repos::manifests::{ManifestRejection, NewManifest, StoredManifest};
+use quay_logs::LogKind;
+use quay_repos::manifests::{ManifestRejection, NewManifest, PushTarget, StoredManifest};
 use quay_repos::Repository;
 use quay_storage::Digest;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::access::{authorize, query_pairs};
+use crate::access::{authorize, check_quota, query_pairs};
 use crate::error::{RegistryError, API_VERSION};
 use crate::scope::Action;
 use crate::RegistryState;
@@ -29,9 +30,6 @@ pub const DOCKER_MANIFEST: &str = "application/vnd.docker.distribution.manifest.
 pub const DOCKER_MANIFEST_LIST: &str = "application/vnd.docker.distribution.manifest.list.v2+json";
 pub const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
 pub const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
-/// Tags listed per page when the client does not say (`n`), and at most.
-const DEFAULT_TAGS_PAGE: u64 = 50;
-const MAX_TAGS_PAGE: u64 = 10_000;
 
 enum Reference {
     Tag(String),
@@ -215,8 +213,21 @@ pub async fn get_manifest(
     path: Path<(String, String)>,
 ) -> Result<HttpResponse, RegistryError> {
     let (name, reference_text) = path.into_inner();
-    let repo = authorize(&state, &req, &name, Action::Pull).await?;
-    let manifest = find(&state, &repo, &reference(&reference_text)?).await?;
+    let access = authorize(&state, &req, &name, Action::Pull).await?;
+    let reference = reference(&reference_text)?;
+    let manifest = find(&state, &access.repo, &reference).await?;
+    // A read-only registry writes nothing, audit entries included (as Quay).
+    if !state.config.is_readonly() {
+        let what = match &reference {
+            Reference::Tag(t) => json!({ "tag": t }),
+            Reference::Digest(d) => json!({ "manifest_digest": d.as_str() }),
+        };
+        // The pull itself succeeded: a failed audit write is logged, not shown.
+        let entry = access.log(LogKind::PullRepo, &req, what);
+        if let Err(e) = state.logs.write_log(entry).await {
+            tracing::warn!(error = %e, "pull_repo audit entry not written");
+        }
+    }
     let mut res = HttpResponse::Ok();
     res.insert_header(API_VERSION)
         .insert_header((CONTENT_TYPE, manifest.media_type.as_str()))
@@ -237,9 +248,11 @@ pub async fn put_manifest(
     payload: Payload,
 ) -> Result<HttpResponse, RegistryError> {
     let (name, reference_text) = path.into_inner();
-    let repo = authorize(&state, &req, &name, Action::Push).await?;
+    let access = authorize(&state, &req, &name, Action::Push).await?;
+    let repo = &access.repo;
     let reference = reference(&reference_text)?;
     let bytes = read_body(payload, MAX_MANIFEST_BYTES).await?;
+    check_quota(&state, repo, bytes.len() as u64).await?;
     let content_type = req
         .headers()
         .get(CONTENT_TYPE)
@@ -255,11 +268,34 @@ pub async fn put_manifest(
             ));
         }
     }
-    let tag = match &reference {
-        Reference::Tag(t) => Some(t.as_str()),
-        Reference::Digest(_) => None,
-    };
     let subject = parsed.subject.clone();
+    // Quay audits pushes of tags; a push by digest is part of a larger one (an index's
+    // children, an artifact).
+    let (target, log) = match &reference {
+        Reference::Tag(t) => (
+            PushTarget::Tag {
+                name: t,
+                keep_replaced_ms: repo.namespace_tag_expiration_s.saturating_mul(1000),
+            },
+            Some(access.log(LogKind::PushRepo, &req, json!({ "tag": t }))),
+        ),
+        Reference::Digest(_) => {
+            let expires_ms = match subject {
+                // Artifacts about another manifest (signatures, SBOMs) are pushed by
+                // digest and found through the referrers API: they stay.
+                Some(_) => None,
+                None => Some(
+                    chrono_now_ms()
+                        + 1000
+                            * state
+                                .config
+                                .push_temp_tag_expiration_sec
+                                .min(i64::MAX as u64 / 1000) as i64,
+                ),
+            };
+            (PushTarget::Digest { expires_ms }, None)
+        }
+    };
     let new = NewManifest {
         repository_id: repo.id,
         digest: digest.to_string(),
@@ -276,7 +312,11 @@ pub async fn put_manifest(
     let outcome = loop {
         attempts += 1;
         let now_ms = chrono_now_ms();
-        match state.manifests.put_manifest(new.clone(), tag, now_ms).await {
+        match state
+            .manifests
+            .put_manifest(new.clone(), target, now_ms, log.clone())
+            .await
+        {
             Err(DomainError::Conflict(_)) if attempts < 3 => continue,
             other => break other.map_err(RegistryError::internal)?,
         }
@@ -318,19 +358,32 @@ pub async fn delete_manifest(
     path: Path<(String, String)>,
 ) -> Result<HttpResponse, RegistryError> {
     let (name, reference_text) = path.into_inner();
-    let repo = authorize(&state, &req, &name, Action::Push).await?;
+    let access = authorize(&state, &req, &name, Action::Push).await?;
     let Reference::Digest(digest) = reference(&reference_text)? else {
         return Err(RegistryError::unsupported());
     };
+    let log = access.log(
+        LogKind::DeleteTag,
+        &req,
+        json!({ "digest": digest.as_str() }),
+    );
     let deleted = state
         .manifests
-        .delete_manifest(repo.id, digest.as_str(), chrono_now_ms())
+        .delete_manifest(access.repo.id, digest.as_str(), chrono_now_ms(), log)
         .await
         .map_err(RegistryError::internal)?;
     if !deleted {
         return Err(manifest_unknown());
     }
     Ok(HttpResponse::Accepted().insert_header(API_VERSION).finish())
+}
+
+/// Quay's `paginate`: `n` clamped to `1..=V2_PAGINATION_SIZE`, the maximum when absent
+/// or not a number.
+pub(crate) fn page_size(state: &RegistryState, n: Option<&str>) -> u64 {
+    let max = state.config.v2_pagination_size.max(1);
+    n.and_then(|n| n.parse::<u64>().ok())
+        .map_or(max, |n| n.clamp(1, max))
 }
 
 #[derive(Deserialize)]
@@ -346,15 +399,9 @@ pub async fn list_tags(
     path: Path<String>,
 ) -> Result<HttpResponse, RegistryError> {
     let name = path.into_inner();
-    let repo = authorize(&state, &req, &name, Action::Pull).await?;
+    let repo = authorize(&state, &req, &name, Action::Pull).await?.repo;
     let q: TagsQuery = query_pairs(&req)?;
-    let n = match &q.n {
-        Some(n) => n
-            .parse::<u64>()
-            .map_err(|_| RegistryError::invalid_request("n must be a number"))?
-            .min(MAX_TAGS_PAGE),
-        None => DEFAULT_TAGS_PAGE,
-    };
+    let n = page_size(&state, q.n.as_deref());
     let mut tags = state
         .manifests
         .tags(repo.id, q.last.as_deref(), n + 1)
@@ -388,7 +435,7 @@ pub async fn list_referrers(
     path: Path<(String, String)>,
 ) -> Result<HttpResponse, RegistryError> {
     let (name, digest_text) = path.into_inner();
-    let repo = authorize(&state, &req, &name, Action::Pull).await?;
+    let repo = authorize(&state, &req, &name, Action::Pull).await?.repo;
     let Reference::Digest(digest) = reference(&digest_text)? else {
         return Err(RegistryError::new(
             StatusCode::BAD_REQUEST,

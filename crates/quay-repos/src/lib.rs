@@ -10,6 +10,7 @@ pub mod blobs;
 pub mod manifests;
 mod model;
 pub mod permissions;
+pub mod quota;
 mod service;
 
 use async_trait::async_trait;

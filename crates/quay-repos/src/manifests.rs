@@ -1,9 +1,14 @@
 //! Manifests and tags of repositories, as the registry stores them: manifests byte for
 //! byte under the digest of those bytes, with the blobs and child manifests they
 //! reference; tags with lifetimes, so moving or deleting one keeps its history.
+//!
+//! A manifest is there for clients while a live tag reaches it: a named tag, the hidden
+//! tag of a push by digest, or a live tag of an index that lists it. Deleting a manifest
+//! ends those tags; its rows stay for the time machine and garbage collection.
 
 use async_trait::async_trait;
 use quay_core::DomainResult;
+use quay_logs::NewLogEntry;
 
 /// A stored manifest.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +38,21 @@ pub struct NewManifest {
     pub children: Vec<String>,
 }
 
+/// What a pushed manifest is stored under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PushTarget<'a> {
+    /// A named tag, moved to the manifest. The manifest it leaves, if no other live tag
+    /// reaches it, stays reachable by digest for `keep_replaced_ms` (the namespace's
+    /// time-machine window), so that pulls pinned to its digest keep working.
+    Tag {
+        name: &'a str,
+        keep_replaced_ms: i64,
+    },
+    /// A push by digest: a hidden tag keeps the manifest alive until `expires_ms` (an
+    /// instant in ms since the epoch), or for good with `None`.
+    Digest { expires_ms: Option<i64> },
+}
+
 /// Why a manifest could not be stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ManifestRejection {
@@ -43,6 +63,7 @@ pub enum ManifestRejection {
 /// Storage of manifests and tags (implemented by `quay-persistence`).
 #[async_trait]
 pub trait ManifestStore: Send + Sync {
+    /// The manifest `digest`, if a live tag reaches it.
     async fn manifest_by_digest(
         &self,
         repository_id: i64,
@@ -57,23 +78,26 @@ pub trait ManifestStore: Send + Sync {
     ) -> DomainResult<Option<StoredManifest>>;
 
     /// Stores the manifest (once per repository and digest) after checking every
-    /// reference, and points `tag` at it (ending the tag's previous lifetime), with the
-    /// repository's `last_modified`, atomically. A concurrent move of the same tag
-    /// yields `Conflict`.
+    /// reference, tags it as `target` says (ending a named tag's previous lifetime),
+    /// updates the repository's `last_modified` and writes `log`, atomically. A
+    /// concurrent move of the same tag yields `Conflict`.
     async fn put_manifest(
         &self,
         manifest: NewManifest,
-        tag: Option<&str>,
+        target: PushTarget<'_>,
         now_ms: i64,
+        log: Option<NewLogEntry>,
     ) -> DomainResult<Result<(), ManifestRejection>>;
 
-    /// Ends the lifetimes of the live tags pointing at the manifest; `false` if the
-    /// repository holds no such manifest.
+    /// Ends the lifetimes of the live tags pointing at the manifest, hidden ones
+    /// included, and writes `log` once per named tag, with `tag` added to its metadata;
+    /// `false` if no live tag pointed at it.
     async fn delete_manifest(
         &self,
         repository_id: i64,
         digest: &str,
         now_ms: i64,
+        log: NewLogEntry,
     ) -> DomainResult<bool>;
 
     /// Live tag names in order, after `after`, at most `limit`.
@@ -84,8 +108,8 @@ pub trait ManifestStore: Send + Sync {
         limit: u64,
     ) -> DomainResult<Vec<String>>;
 
-    /// Manifests whose subject is `digest`, oldest first; only of `artifact_type` if
-    /// given.
+    /// Live manifests whose subject is `digest`, oldest first; only of `artifact_type`
+    /// if given.
     async fn referrers(
         &self,
         repository_id: i64,

@@ -10,6 +10,8 @@ pub struct Repository {
     pub namespace_id: i64,
     pub namespace: String,
     pub namespace_is_org: bool,
+    /// `false` once a superuser disabled the namespace's user or organization.
+    pub namespace_enabled: bool,
     /// The namespace's time-machine window (`tag_expiration_s`).
     pub namespace_tag_expiration_s: i64,
     pub name: String,
@@ -33,6 +35,9 @@ pub struct RepositoryAccess {
     /// namespace-wide grant, so that permission is checked before existence.
     pub granted: Option<Role>,
     pub starred: bool,
+    /// The namespace exists and is disabled (for a missing repository too, so that a
+    /// push into a disabled namespace is refused rather than creating anything).
+    pub namespace_disabled: bool,
 }
 
 /// What creating a repository stores.

@@ -62,6 +62,7 @@ impl RepoStore for FakeStore {
                 repository: None,
                 granted: None,
                 starred: false,
+                namespace_disabled: false,
             });
         };
         let repo = s
@@ -74,6 +75,7 @@ impl RepoStore for FakeStore {
             repository: repo,
             granted,
             starred: false,
+            namespace_disabled: false,
         })
     }
 
@@ -112,6 +114,7 @@ impl RepoStore for FakeStore {
             namespace_id: ns.id,
             namespace: ns_name,
             namespace_is_org: ns.is_org,
+            namespace_enabled: true,
             namespace_tag_expiration_s: 1_209_600,
             name: new.name,
             visibility: new.visibility,
