@@ -1,6 +1,10 @@
 //! Hidden tags: what keeps a manifest pushed by digest alive (Quay's `$temp-<uuid>`
 //! tags). They are never listed, and a manifest no live tag reaches, directly or
 //! through a parent index, is gone for clients.
+//!
+//! Tag names compare byte by byte on PostgreSQL too (collation `C`, as SQLite's
+//! `BINARY`), so tag lists come in the lexical order the distribution spec asks for
+//! whatever the database's locale, with the index still serving the order.
 
 use sea_orm_migration::prelude::*;
 
@@ -34,6 +38,13 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
+        if m.get_database_backend() == sea_orm_migration::sea_orm::DatabaseBackend::Postgres {
+            m.get_connection()
+                .execute_unprepared(
+                    "ALTER TABLE tag ALTER COLUMN name TYPE varchar(255) COLLATE \"C\"",
+                )
+                .await?;
+        }
         // Is a manifest the child of a live index: looked up by child.
         m.create_index(
             Index::create()

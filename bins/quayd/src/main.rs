@@ -197,6 +197,13 @@ async fn serve(cli: &Cli, config: Config) -> Result<(), String> {
         }
     });
     let server = HttpServer::new(move || quay_http::app(state.clone()))
+        // A streamed response is written as headers, then body pieces: with Nagle's
+        // algorithm a small blob's body waits for the client's delayed ACK (~40 ms).
+        .on_connect(|conn, _| {
+            if let Some(tcp) = conn.downcast_ref::<actix_web::rt::net::TcpStream>() {
+                let _ = tcp.set_nodelay(true);
+            }
+        })
         .bind(&cli.bind)
         .map_err(|e| format!("cannot listen on {}: {e}", cli.bind))?
         .shutdown_timeout(30)

@@ -112,10 +112,11 @@ async fn docker_images_push_and_pull_byte_for_byte() {
         assert_eq!(r.body, manifest);
         assert_eq!(r.header("Content-Type"), DOCKER);
         assert_eq!(r.header("Docker-Content-Digest"), digest.as_str());
+        // HEAD's Content-Length and empty body come from actix's HTTP/1 encoder, which
+        // the test service skips: bins/quayd/tests/conformance.rs checks them live.
         let head = repo.get(Method::HEAD, &path).await;
         assert_eq!(head.status, StatusCode::OK);
-        assert_eq!(head.header("Content-Length"), manifest.len().to_string());
-        assert!(head.body.is_empty());
+        assert_eq!(head.header("Docker-Content-Digest"), digest.as_str());
     }
     // Moving the tag; the old manifest stays reachable by digest.
     let second = repo.image("two", 1).await;
@@ -376,13 +377,15 @@ async fn tags_list_pages_with_link_headers() {
     let page: Value = serde_json::from_slice(&r.body).unwrap();
     assert_eq!(page["tags"], json!(["v3"]));
     assert_eq!(r.header("Link"), "");
-    // As Quay: `n` that is not a number is the default page, 0 is 1.
+    // As Quay: `n` that is not a number is the default page; 0 is an empty page (the
+    // spec; Quay makes it 1).
     let r = repo.get(Method::GET, "/v2/admin/app/tags/list?n=x").await;
     let page: Value = serde_json::from_slice(&r.body).unwrap();
     assert_eq!(page["tags"], all["tags"]);
     let r = repo.get(Method::GET, "/v2/admin/app/tags/list?n=0").await;
     let page: Value = serde_json::from_slice(&r.body).unwrap();
-    assert_eq!(page["tags"], json!(["dev"]));
+    assert_eq!(page["tags"], json!([]));
+    assert_eq!(r.header("Link"), "");
     // Without a token for the repository: nothing.
     let r = send(
         &repo.h,

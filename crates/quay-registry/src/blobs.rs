@@ -196,9 +196,10 @@ pub async fn get_blob(
         .insert_header((CONTENT_TYPE, "application/octet-stream"));
     let length = range.as_ref().map_or(size, |r| r.end - r.start);
     if req.method() == actix_web::http::Method::HEAD {
-        return Ok(res
-            .insert_header((CONTENT_LENGTH, length.to_string()))
-            .finish());
+        // A body of `length` bytes that is never read: actix answers a HEAD with the
+        // body's size and without the body.
+        let nothing = futures_util::stream::empty::<Result<bytes::Bytes, actix_web::Error>>();
+        return Ok(res.no_chunking(length).streaming(nothing));
     }
     let stream = state
         .blobs
@@ -465,9 +466,10 @@ pub async fn upload_status(
     path: Path<(String, String)>,
 ) -> Result<HttpResponse, RegistryError> {
     let (name, uuid) = path.into_inner();
-    let (_, upload) = existing_upload(&state, &req, &name, &uuid).await?;
+    let (repo, upload) = existing_upload(&state, &req, &name, &uuid).await?;
     Ok(HttpResponse::NoContent()
         .insert_header(API_VERSION)
+        .insert_header((LOCATION, upload_location(&repo, &upload.uuid)))
         .insert_header(("Range", upload_range(upload.byte_count)))
         .insert_header(("Docker-Upload-UUID", upload.uuid.as_str()))
         .finish())

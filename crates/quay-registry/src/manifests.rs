@@ -232,11 +232,7 @@ pub async fn get_manifest(
     res.insert_header(API_VERSION)
         .insert_header((CONTENT_TYPE, manifest.media_type.as_str()))
         .insert_header(("Docker-Content-Digest", manifest.digest.as_str()));
-    if req.method() == actix_web::http::Method::HEAD {
-        return Ok(res
-            .insert_header((CONTENT_LENGTH, manifest.bytes.len().to_string()))
-            .finish());
-    }
+    // HEAD too: actix sends the body's length and leaves the body out.
     Ok(res.body(manifest.bytes))
 }
 
@@ -378,12 +374,12 @@ pub async fn delete_manifest(
     Ok(HttpResponse::Accepted().insert_header(API_VERSION).finish())
 }
 
-/// Quay's `paginate`: `n` clamped to `1..=V2_PAGINATION_SIZE`, the maximum when absent
-/// or not a number.
+/// `n` of a paged list, at most `V2_PAGINATION_SIZE` (also when absent or not a number,
+/// as Quay). Zero is an empty page, as the distribution spec asks (Quay makes it 1).
 pub(crate) fn page_size(state: &RegistryState, n: Option<&str>) -> u64 {
     let max = state.config.v2_pagination_size.max(1);
     n.and_then(|n| n.parse::<u64>().ok())
-        .map_or(max, |n| n.clamp(1, max))
+        .map_or(max, |n| n.min(max))
 }
 
 #[derive(Deserialize)]

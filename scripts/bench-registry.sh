@@ -1,0 +1,194 @@
+#!/usr/bin/env bash
+# Registry throughput: push and pull of a 1 GiB blob and of 500 small blobs, by 1 and by 8
+# clients at once, against a release quayd on SQLite with local storage; beside this
+# machine's ceiling for the same bytes on the same filesystem (a plain copy, and SHA-256,
+# which every push must also do: coreutils' sha256sum and OpenSSL's, which uses the CPU's
+# SHA instructions as quayd's sha2 does). The server's resident memory is sampled
+# during the single 1 GiB upload. Writes docs/benchmarks.md (between the registry-bench
+# markers).
+#
+# Needs: curl, python3, openssl. Uses about 10 GiB of disk under target/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+OUT=docs/benchmarks.md
+SMALL_COUNT=500
+SMALL_SIZE=16384
+CLIENTS=8
+
+cargo build --release -p quayd --bins --example registry_bench
+QUAYD=$PWD/target/release/quayd
+BENCH=$PWD/target/release/examples/registry_bench
+
+WORK=$(mktemp -d "$PWD/target/registry-bench.XXXXXX")
+server_pid=
+cleanup() {
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+now() { date +%s.%N; }
+# The best (shortest) of three runs of a command, in seconds.
+best_of_3() {
+  local best=
+  for _ in 1 2 3; do
+    local t0 t1
+    t0=$(now)
+    "$@" >/dev/null
+    t1=$(now)
+    best=$(python3 -c "import sys; a=float(sys.argv[1]); b=sys.argv[2]; print(a if not b or a < float(b) else b)" "$(python3 -c "print($t1-$t0)")" "$best")
+  done
+  echo "$best"
+}
+mbps() { python3 -c "import sys; print(round(float(sys.argv[1])/1e6/float(sys.argv[2]), 1))" "$1" "$2"; }
+
+echo "== test data"
+head -c $((1024 * 1024 * 1024)) /dev/urandom >"$WORK/big"
+BIG=$(stat -c %s "$WORK/big")
+python3 - "$WORK" "$SMALL_COUNT" "$SMALL_SIZE" <<'PY'
+import os, sys
+work, count, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+for set_name in ("small-1", "small-8"):
+    os.makedirs(f"{work}/{set_name}")
+    for i in range(count):
+        with open(f"{work}/{set_name}/{i:04}", "wb") as f:
+            f.write(os.urandom(size))
+PY
+SMALL_BYTES=$((SMALL_COUNT * SMALL_SIZE))
+
+echo "== ceilings"
+copy_big() { cp "$WORK/big" "$WORK/copy" && rm "$WORK/copy"; }
+copy_big_n() {
+  for i in $(seq "$CLIENTS"); do cp "$WORK/big" "$WORK/copy$i" & done
+  wait
+  rm -f "$WORK"/copy*
+}
+sha_big_n() {
+  for _ in $(seq "$CLIENTS"); do sha256sum "$WORK/big" >/dev/null & done
+  wait
+}
+ossl_big_n() {
+  for _ in $(seq "$CLIENTS"); do openssl sha256 "$WORK/big" >/dev/null & done
+  wait
+}
+copy_small() { cp -r "$WORK/small-1" "$WORK/small-copy" && rm -r "$WORK/small-copy"; }
+t_copy=$(best_of_3 copy_big)
+t_sha=$(best_of_3 sha256sum "$WORK/big")
+t_copy_n=$(best_of_3 copy_big_n)
+t_sha_n=$(best_of_3 sha_big_n)
+t_ossl=$(best_of_3 openssl sha256 "$WORK/big")
+t_ossl_n=$(best_of_3 ossl_big_n)
+t_copy_small=$(best_of_3 copy_small)
+t_sha_small=$(best_of_3 sha256sum "$WORK"/small-1/*)
+copy1=$(mbps "$BIG" "$t_copy")
+sha1=$(mbps "$BIG" "$t_sha")
+copyn=$(mbps $((BIG * CLIENTS)) "$t_copy_n")
+shan=$(mbps $((BIG * CLIENTS)) "$t_sha_n")
+copys=$(mbps "$SMALL_BYTES" "$t_copy_small")
+shas=$(mbps "$SMALL_BYTES" "$t_sha_small")
+ossl1=$(mbps "$BIG" "$t_ossl")
+ossln=$(mbps $((BIG * CLIENTS)) "$t_ossl_n")
+echo "copy $copy1 MB/s, sha256sum $sha1, openssl $ossl1; x$CLIENTS: copy $copyn, sha256sum $shan, openssl $ossln; small: copy $copys, sha256sum $shas"
+
+echo "== quayd"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+QUAY_SERVER_HOSTNAME=127.0.0.1:$port RUST_LOG=warn \
+  "$QUAYD" --data-dir "$WORK/data" --bind "127.0.0.1:$port" >"$WORK/quayd.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 100); do
+  curl -s -o /dev/null "http://127.0.0.1:$port/v2/" && break
+  sleep 0.1
+done
+curl -s -X POST "http://127.0.0.1:$port/api/v1/user/initialize" -H 'Content-Type: application/json' \
+  -d '{"username": "admin", "password": "benchmark123", "email": "admin@example.com"}' >/dev/null
+
+run() {
+  "$BENCH" "$@" --url "http://127.0.0.1:$port" --user admin --password benchmark123
+}
+push1=$(run push-large --repo admin/big1 --file "$WORK/big" --clients 1 --watch-pid "$server_pid")
+pull1=$(run pull-large --repo admin/big1 --file "$WORK/big" --clients 1 --watch-pid "$server_pid")
+pushn=$(run push-large --repo admin/big8 --file "$WORK/big" --clients "$CLIENTS")
+pulln=$(run pull-large --repo admin/big8 --file "$WORK/big" --clients "$CLIENTS")
+spush1=$(run push-small --repo admin/small1 --dir "$WORK/small-1" --clients 1)
+spull1=$(run pull-small --repo admin/small1 --dir "$WORK/small-1" --clients 1)
+spushn=$(run push-small --repo admin/small8 --dir "$WORK/small-8" --clients "$CLIENTS")
+spulln=$(run pull-small --repo admin/small8 --dir "$WORK/small-8" --clients "$CLIENTS")
+for r in "$push1" "$pull1" "$pushn" "$pulln" "$spush1" "$spull1" "$spushn" "$spulln"; do echo "$r"; done
+
+# The 8-client pushes write eight uploads of the same bytes; one becomes the blob.
+rows=$(python3 - "$copy1" "$ossl1" "$copyn" "$ossln" "$copys" "$shas" \
+  "$push1" "$pull1" "$pushn" "$pulln" "$spush1" "$spull1" "$spushn" "$spulln" <<'PY'
+import json, sys
+copy1, sha1, copyn, shan, copys, shas = map(float, sys.argv[1:7])
+runs = [json.loads(a) for a in sys.argv[7:]]
+ceil = {
+    ("PushLarge", 1): min(copy1, sha1), ("PullLarge", 1): copy1,
+    ("PushLarge", 8): min(copyn, shan), ("PullLarge", 8): copyn,
+    ("PushSmall", 1): min(copys, shas), ("PullSmall", 1): copys,
+    ("PushSmall", 8): min(copys, shas), ("PullSmall", 8): copys,
+}
+names = {"PushLarge": "push 1 GiB blob", "PullLarge": "pull 1 GiB blob",
+         "PushSmall": "push 500 × 16 KiB blobs", "PullSmall": "pull 500 × 16 KiB blobs"}
+for r in runs:
+    c = ceil[(r["mode"], r["clients"])]
+    print(f"| {names[r['mode']]} | {r['clients']} | {r['mb_per_s']:.0f} | {c:.0f} | "
+          f"{100 * r['mb_per_s'] / c:.0f} % | {r['ops_per_s']:.1f} |")
+PY
+)
+rss=$(python3 - "$push1" "$pull1" <<'PY'
+import json, sys
+push, pull = (json.loads(a) for a in sys.argv[1:])
+mib = lambda kb: f"{kb / 1024:.0f} MiB"
+print(f"resident memory {mib(push['rss_before_kb'])} before the single 1 GiB upload and at most "
+      f"{mib(push['rss_peak_kb'])} during it; at most {mib(pull['rss_peak_kb'])} during the 1 GiB pull")
+PY
+)
+echo "$rows"
+echo "$rss"
+
+cpu=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)
+section=$(cat <<EOF2
+<!-- registry-bench:start -->
+## Registry: blob push and pull
+
+Measured $(date -u +%Y-%m-%d) on $(nproc) cores ($cpu), release build, SQLite and
+local storage under \`target/\`, client and server on the same machine over loopback
+(\`bins/quayd/examples/registry_bench.rs\`, blobs held in the client's memory). Pushes
+of the large blob are a session: \`POST\`, one \`PATCH\` with the bytes, \`PUT ?digest=\`
+(as docker and skopeo push layers); small blobs are one \`POST ?digest=\` each. Every
+push is hashed while it streams and verified before it becomes a blob. The ceiling is
+this machine's for the same bytes on the same filesystem, best of three: for pulls a
+plain \`cp\`, for pushes the slower of \`cp\` and SHA-256 (a push must do both; OpenSSL's
+\`openssl sha256\`, which like quayd's \`sha2\` uses the CPU's SHA instructions;
+coreutils' \`sha256sum\` does not and is shown for reference); with 8 clients, 8 of them
+at once. For small blobs the ceiling is \`cp -r\` and \`sha256sum\` of the 500 files. Command: \`just bench-registry\`
+(\`scripts/bench-registry.sh\`).
+
+Ceilings: \`cp\` $copy1 MB/s, \`openssl sha256\` $ossl1 MB/s, \`sha256sum\` $sha1 MB/s;
+8 at once: \`cp\` $copyn MB/s, \`openssl sha256\` $ossln MB/s, \`sha256sum\` $shan MB/s;
+500 small files: \`cp -r\` $copys MB/s, \`sha256sum\` $shas MB/s.
+
+| workload | clients | quayd MB/s | ceiling MB/s | of ceiling | operations/s |
+|---|---|---|---|---|---|
+$rows
+
+Memory: $rss.
+
+Target: at least 80 % of the ceiling for the 1 GiB blob; resident memory flat during a
+1 GiB upload (nothing is buffered whole).
+<!-- registry-bench:end -->
+EOF2
+)
+
+if grep -q '<!-- registry-bench:start -->' "$OUT"; then
+  python3 - "$OUT" "$section" <<'PY'
+import sys, re
+path, section = sys.argv[1], sys.argv[2]
+text = open(path).read()
+text = re.sub(r"<!-- registry-bench:start -->.*?<!-- registry-bench:end -->", lambda _: section, text, flags=re.S)
+open(path, "w").write(text)
+PY
+else
+  printf '\n%s\n' "$section" >>"$OUT"
+fi
