@@ -34,6 +34,8 @@ best_of_3() {
   local best=
   for _ in 1 2 3; do
     local t0 t1
+    # Dirty pages of an earlier run must not be written back during this one.
+    sync
     t0=$(now)
     "$@" >/dev/null
     t1=$(now)
@@ -103,8 +105,16 @@ done
 curl -s -X POST "http://127.0.0.1:$port/api/v1/user/initialize" -H 'Content-Type: application/json' \
   -d '{"username": "admin", "password": "benchmark123", "email": "admin@example.com"}' >/dev/null
 
+# The best of three runs (this is a shared virtual machine: single runs vary).
 run() {
-  "$BENCH" "$@" --url "http://127.0.0.1:$port" --user admin --password benchmark123
+  local best=
+  for _ in 1 2 3; do
+    local r
+    sync
+    r=$("$BENCH" "$@" --url "http://127.0.0.1:$port" --user admin --password benchmark123)
+    best=$(python3 -c "import json, sys; a = json.loads(sys.argv[1]); b = json.loads(sys.argv[2] or 'null'); print(json.dumps(a if b is None or a['seconds'] < b['seconds'] else b))" "$r" "$best")
+  done
+  echo "$best"
 }
 push1=$(run push-large --repo admin/big1 --file "$WORK/big" --clients 1 --watch-pid "$server_pid")
 pull1=$(run pull-large --repo admin/big1 --file "$WORK/big" --clients 1 --watch-pid "$server_pid")
@@ -154,16 +164,18 @@ section=$(cat <<EOF2
 
 Measured $(date -u +%Y-%m-%d) on $(nproc) cores ($cpu), release build, SQLite and
 local storage under \`target/\`, client and server on the same machine over loopback
-(\`bins/quayd/examples/registry_bench.rs\`, blobs held in the client's memory). Pushes
-of the large blob are a session: \`POST\`, one \`PATCH\` with the bytes, \`PUT ?digest=\`
-(as docker and skopeo push layers); small blobs are one \`POST ?digest=\` each. Every
-push is hashed while it streams and verified before it becomes a blob. The ceiling is
-this machine's for the same bytes on the same filesystem, best of three: for pulls a
-plain \`cp\`, for pushes the slower of \`cp\` and SHA-256 (a push must do both; OpenSSL's
-\`openssl sha256\`, which like quayd's \`sha2\` uses the CPU's SHA instructions;
-coreutils' \`sha256sum\` does not and is shown for reference); with 8 clients, 8 of them
-at once. For small blobs the ceiling is \`cp -r\` and \`sha256sum\` of the 500 files. Command: \`just bench-registry\`
-(\`scripts/bench-registry.sh\`).
+(\`bins/quayd/examples/registry_bench.rs\`, blobs held in the client's memory), best of
+three runs. Pushes of the large blob are a session: \`POST\`, one \`PATCH\` with the
+bytes, \`PUT ?digest=\` (as docker and skopeo push layers); small blobs are one
+\`POST ?digest=\` each. Every push is hashed while it streams and verified before it
+becomes a blob. The ceiling is this machine's for the same bytes on the same filesystem,
+best of three: for pulls a plain \`cp\`, for pushes the slower of \`cp\` and SHA-256 (a
+push must do both; OpenSSL's \`openssl sha256\`, which like quayd's \`sha2\` uses the
+CPU's SHA instructions; coreutils' \`sha256sum\` does not and is shown for reference);
+with 8 clients, 8 of them at once. Eight \`cp\`s write 8 GiB, more than the page cache
+holds dirty, so they run at the disk's speed; pulls write nothing and pass them. For
+small blobs the ceiling is \`cp -r\` and \`sha256sum\` of the 500 files. Command:
+\`just bench-registry\` (\`scripts/bench-registry.sh\`).
 
 Ceilings: \`cp\` $copy1 MB/s, \`openssl sha256\` $ossl1 MB/s, \`sha256sum\` $sha1 MB/s;
 8 at once: \`cp\` $copyn MB/s, \`openssl sha256\` $ossln MB/s, \`sha256sum\` $shan MB/s;
@@ -177,6 +189,16 @@ Memory: $rss.
 
 Target: at least 80 % of the ceiling for the 1 GiB blob; resident memory flat during a
 1 GiB upload (nothing is buffered whole).
+
+Where the time goes (\`perf record\` of the server during a single 1 GiB push,
+2026-12-02): about a third of the server's CPU is SHA-256 (\`sha2\` with the CPU's SHA
+instructions, on a thread of its own), over half is the kernel (the TCP receive copy,
+the page-cache write copy, ext4), and what is left for actix, tokio and object_store is
+under a tenth. With the client on the same two cores the push is CPU-bound, below the
+ceiling, which has neither a socket nor a client. Small blobs cost a request each: a
+token check, a repository lookup (cached), one SQLite write transaction (two with an
+upload session) and a file create and rename, against about 100 µs for \`cp\` of a
+16 KiB file.
 <!-- registry-bench:end -->
 EOF2
 )

@@ -1,7 +1,8 @@
 //! Blobs and blob uploads on `/v2/{name}/blobs/...`.
 //!
-//! An upload is a database row (bytes and chunks so far) plus its chunks in storage, so
-//! it can continue on any replica. The SHA-256 is computed while the bytes stream in;
+//! An upload session is a database row (bytes and chunks so far) plus its chunks in
+//! storage, so it can continue on any replica; a monolithic `POST ?digest=` has nothing
+//! to continue and no row. The SHA-256 is computed while the bytes stream in;
 //! the hash state stays in the process that received the previous chunk, and a replica
 //! that did not see them reads the chunks back at the end. Nothing becomes a blob
 //! before its digest checks out.
@@ -308,14 +309,31 @@ async fn finish(
             .await
             .map_err(storage_error)?,
     };
-    if &actual != expected {
-        discard(state, upload).await?;
+    match commit(state, repo, upload, &actual, expected, true).await {
+        Ok(()) => Ok(created(repo, expected)),
+        Err(refused) => {
+            discard(state, upload).await?;
+            Err(refused)
+        }
+    }
+}
+
+/// Makes the chunks of `upload`, whose digest is `actual`, the blob `expected` of
+/// `repo` if the two agree and the quota allows; ends the upload's row with it when
+/// there is one. On `Err` nothing was stored.
+async fn commit(
+    state: &RegistryState,
+    repo: &Repository,
+    upload: &Upload,
+    actual: &Digest,
+    expected: &Digest,
+    has_row: bool,
+) -> Result<(), RegistryError> {
+    if actual != expected {
         return Err(digest_invalid());
     }
-    if let Err(refused) = check_quota(state, repo, upload.byte_count).await {
-        discard(state, upload).await?;
-        return Err(refused);
-    }
+    check_quota(state, repo, upload.byte_count).await?;
+    let blobs = &state.blobs;
     blobs
         .storage
         .commit_upload(&upload.uuid, upload.chunk_count, expected)
@@ -327,16 +345,56 @@ async fn finish(
             repo.id,
             expected.as_str(),
             upload.byte_count,
-            Some(&upload.uuid),
+            has_row.then_some(upload.uuid.as_str()),
         )
         .await
-        .map_err(RegistryError::internal)?;
-    Ok(HttpResponse::Created()
+        .map_err(RegistryError::internal)
+}
+
+fn created(repo: &Repository, digest: &Digest) -> HttpResponse {
+    HttpResponse::Created()
         .insert_header(API_VERSION)
-        .insert_header((LOCATION, blob_location(repo, expected)))
-        .insert_header(("Docker-Content-Digest", expected.as_str()))
+        .insert_header((LOCATION, blob_location(repo, digest)))
+        .insert_header(("Docker-Content-Digest", digest.as_str()))
         .insert_header((CONTENT_LENGTH, "0"))
-        .finish())
+        .finish()
+}
+
+/// `POST ?digest=` with the whole blob: nothing to continue elsewhere, so no upload
+/// row; the bytes go to a chunk that becomes the blob once verified, or is removed.
+async fn monolithic(
+    state: &RegistryState,
+    repo: &Repository,
+    body: Payload,
+    expected: &Digest,
+) -> Result<HttpResponse, RegistryError> {
+    let uuid = random_uuid();
+    let mut hasher = Sha256::new();
+    let written = state
+        .blobs
+        .storage
+        .write_chunk(&uuid, 0, body, Some(&mut hasher), MAX_BLOB_BYTES)
+        .await
+        .map_err(storage_error)?;
+    let upload = Upload {
+        uuid,
+        repository_id: repo.id,
+        byte_count: written,
+        chunk_count: 1,
+    };
+    let actual = Digest::from_hasher(hasher);
+    match commit(state, repo, &upload, &actual, expected, false).await {
+        Ok(()) => Ok(created(repo, expected)),
+        Err(refused) => {
+            state
+                .blobs
+                .storage
+                .discard_upload(&upload.uuid, upload.chunk_count)
+                .await
+                .map_err(storage_error)?;
+            Err(refused)
+        }
+    }
 }
 
 async fn discard(state: &RegistryState, upload: &Upload) -> Result<(), RegistryError> {
@@ -399,14 +457,12 @@ pub async fn start_upload(
                     .link_blob(repo.id, digest.as_str(), size, None)
                     .await
                     .map_err(RegistryError::internal)?;
-                return Ok(HttpResponse::Created()
-                    .insert_header(API_VERSION)
-                    .insert_header((LOCATION, blob_location(&repo, &digest)))
-                    .insert_header(("Docker-Content-Digest", digest.as_str()))
-                    .insert_header((CONTENT_LENGTH, "0"))
-                    .finish());
+                return Ok(created(&repo, &digest));
             }
         }
+    }
+    if let Some(digest) = &q.digest {
+        return monolithic(&state, &repo, body, &parse_digest(digest)?).await;
     }
     let uuid = random_uuid();
     state
@@ -422,23 +478,6 @@ pub async fn start_upload(
         chunk_count: 0,
     };
     state.blobs.keep_hasher(&upload.uuid, 0, Sha256::new());
-    if let Some(digest) = &q.digest {
-        let expected = match Digest::parse(digest) {
-            Some(d) => d,
-            None => {
-                discard(&state, &upload).await?;
-                return Err(digest_invalid());
-            }
-        };
-        let upload = match receive_chunk(&state, &req, &upload, body).await {
-            Ok(u) => u,
-            Err(e) => {
-                discard(&state, &upload).await?;
-                return Err(e);
-            }
-        };
-        return finish(&state, &repo, &upload, &expected).await;
-    }
     Ok(accepted(&repo, &upload))
 }
 

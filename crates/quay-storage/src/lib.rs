@@ -41,6 +41,9 @@ pub enum StorageError {
     /// A stored object could not be read back.
     #[error("reading from storage: {0}")]
     Read(String),
+    /// A thread working for a transfer (hashing) failed.
+    #[error("storage worker: {0}")]
+    Worker(String),
     #[error("storage configuration: {0}")]
     Config(String),
     #[error("storage: {0}")]
@@ -205,12 +208,16 @@ impl BlobStore {
     /// Streams `body` into chunk `index` of `upload`, feeding `hasher` on the way;
     /// refuses (and keeps nothing of) a body that goes past `max_bytes`. Returns the
     /// number of bytes written.
+    ///
+    /// The hashing runs on a thread of its own, beside the task that receives and the
+    /// blocking pool that writes: SHA-256 is the slowest of the three, and inline it
+    /// would hold up the reads.
     pub async fn write_chunk<S, E>(
         &self,
         upload: &str,
         index: u32,
         body: S,
-        mut hasher: Option<&mut Sha256>,
+        hasher: Option<&mut Sha256>,
         max_bytes: u64,
     ) -> StorageResult<u64>
     where
@@ -220,6 +227,7 @@ impl BlobStore {
         let path = Self::chunk_path(upload, index);
         let multipart = self.inner.put_multipart(&path).await?;
         let mut writer = WriteMultipart::new_with_chunk_size(multipart, PART_SIZE);
+        let mut hashing = hasher.map(|h| (Hashing::start(std::mem::take(h)), h));
         let mut body = body;
         let mut written: u64 = 0;
         let failure = loop {
@@ -232,8 +240,8 @@ impl BlobStore {
             if written > max_bytes {
                 break Some(StorageError::TooLarge);
             }
-            if let Some(h) = hasher.as_deref_mut() {
-                h.update(&piece);
+            if let Some((h, _)) = &mut hashing {
+                h.feed(piece.clone()).await;
             }
             if let Err(e) = writer.wait_for_capacity(PARTS_IN_FLIGHT).await {
                 break Some(e.into());
@@ -243,11 +251,15 @@ impl BlobStore {
         match failure {
             None => {
                 writer.finish().await?;
+                if let Some((h, out)) = hashing {
+                    *out = h.finish().await?;
+                }
                 Ok(written)
             }
             Some(e) => {
                 // Aborting leaves nothing behind; an abort failure changes nothing for
-                // the caller, whose request fails either way.
+                // the caller, whose request fails either way (and whose hash state is
+                // no longer of any use).
                 let _ = writer.abort().await;
                 Err(e)
             }
@@ -388,6 +400,63 @@ impl BlobStore {
     }
 }
 
+/// A SHA-256 state fed on a blocking-pool thread, in batches of about [`Hashing::BATCH`]
+/// bytes (a body arrives in pieces of a few KiB: one hand-over each would cost more
+/// than it saves).
+struct Hashing {
+    batches: tokio::sync::mpsc::Sender<Vec<Bytes>>,
+    pending: Vec<Bytes>,
+    pending_bytes: usize,
+    done: tokio::task::JoinHandle<Sha256>,
+}
+
+impl Hashing {
+    const BATCH: usize = 1024 * 1024;
+    /// Batches queued before the receiving task waits for the hasher.
+    const QUEUE: usize = 4;
+
+    fn start(mut state: Sha256) -> Hashing {
+        let (batches, mut queue) = tokio::sync::mpsc::channel::<Vec<Bytes>>(Self::QUEUE);
+        let done = tokio::task::spawn_blocking(move || {
+            while let Some(batch) = queue.blocking_recv() {
+                for piece in batch {
+                    state.update(&piece);
+                }
+            }
+            state
+        });
+        Hashing {
+            batches,
+            pending: Vec::new(),
+            pending_bytes: 0,
+            done,
+        }
+    }
+
+    async fn feed(&mut self, piece: Bytes) {
+        self.pending_bytes += piece.len();
+        self.pending.push(piece);
+        if self.pending_bytes >= Self::BATCH {
+            self.flush().await;
+        }
+    }
+
+    async fn flush(&mut self) {
+        self.pending_bytes = 0;
+        let batch = std::mem::take(&mut self.pending);
+        // The hasher only stops when `batches` is dropped: sending cannot fail.
+        let _ = self.batches.send(batch).await;
+    }
+
+    async fn finish(mut self) -> StorageResult<Sha256> {
+        self.flush().await;
+        drop(self.batches);
+        self.done
+            .await
+            .map_err(|e| StorageError::Worker(e.to_string()))
+    }
+}
+
 /// `range` of a local file, streamed in [`READ_CHUNK`] pieces read on the blocking pool.
 fn file_stream(file: std::fs::File, range: Range<u64>) -> BoxStream<'static, StorageResult<Bytes>> {
     futures_util::stream::try_unfold((file, range), |(mut file, range)| async move {
@@ -398,9 +467,13 @@ fn file_stream(file: std::fs::File, range: Range<u64>) -> BoxStream<'static, Sto
         let start = range.start;
         let (file, piece) = tokio::task::spawn_blocking(move || {
             use std::io::{Read, Seek, SeekFrom};
-            let mut piece = vec![0; len as usize];
+            // `read_to_end` fills the spare capacity without zeroing it first.
+            let mut piece = Vec::with_capacity(len as usize);
             file.seek(SeekFrom::Start(start))?;
-            file.read_exact(&mut piece)?;
+            (&mut file).take(len).read_to_end(&mut piece)?;
+            if piece.len() as u64 != len {
+                return Err(std::io::ErrorKind::UnexpectedEof.into());
+            }
             Ok::<_, std::io::Error>((file, Bytes::from(piece)))
         })
         .await
