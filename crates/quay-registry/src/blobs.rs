@@ -309,19 +309,30 @@ async fn finish(
             .await
             .map_err(storage_error)?,
     };
-    match commit(state, repo, upload, &actual, expected, true).await {
+    commit(state, repo, upload, &actual, expected, true).await
+}
+
+/// Makes the chunks of `upload`, whose digest is `actual`, the blob `expected` of
+/// `repo` if the two agree and the quota allows, ending the upload's row with it when
+/// there is one; otherwise discards the upload, so nothing is stored.
+async fn commit(
+    state: &RegistryState,
+    repo: &Repository,
+    upload: &Upload,
+    actual: &Digest,
+    expected: &Digest,
+    has_row: bool,
+) -> Result<HttpResponse, RegistryError> {
+    match store_blob(state, repo, upload, actual, expected, has_row).await {
         Ok(()) => Ok(created(repo, expected)),
         Err(refused) => {
-            discard(state, upload).await?;
+            discard(state, upload, has_row).await?;
             Err(refused)
         }
     }
 }
 
-/// Makes the chunks of `upload`, whose digest is `actual`, the blob `expected` of
-/// `repo` if the two agree and the quota allows; ends the upload's row with it when
-/// there is one. On `Err` nothing was stored.
-async fn commit(
+async fn store_blob(
     state: &RegistryState,
     repo: &Repository,
     upload: &Upload,
@@ -383,21 +394,15 @@ async fn monolithic(
         chunk_count: 1,
     };
     let actual = Digest::from_hasher(hasher);
-    match commit(state, repo, &upload, &actual, expected, false).await {
-        Ok(()) => Ok(created(repo, expected)),
-        Err(refused) => {
-            state
-                .blobs
-                .storage
-                .discard_upload(&upload.uuid, upload.chunk_count)
-                .await
-                .map_err(storage_error)?;
-            Err(refused)
-        }
-    }
+    commit(state, repo, &upload, &actual, expected, false).await
 }
 
-async fn discard(state: &RegistryState, upload: &Upload) -> Result<(), RegistryError> {
+/// Removes the upload's chunks, its hash state and (`has_row`) its database row.
+async fn discard(
+    state: &RegistryState,
+    upload: &Upload,
+    has_row: bool,
+) -> Result<(), RegistryError> {
     state.blobs.forget_hasher(&upload.uuid);
     state
         .blobs
@@ -405,12 +410,14 @@ async fn discard(state: &RegistryState, upload: &Upload) -> Result<(), RegistryE
         .discard_upload(&upload.uuid, upload.chunk_count)
         .await
         .map_err(storage_error)?;
-    state
-        .blobs
-        .meta
-        .delete_upload(&upload.uuid)
-        .await
-        .map_err(RegistryError::internal)?;
+    if has_row {
+        state
+            .blobs
+            .meta
+            .delete_upload(&upload.uuid)
+            .await
+            .map_err(RegistryError::internal)?;
+    }
     Ok(())
 }
 
@@ -564,7 +571,7 @@ pub async fn cancel_upload(
 ) -> Result<HttpResponse, RegistryError> {
     let (name, uuid) = path.into_inner();
     let (_, upload) = existing_upload(&state, &req, &name, &uuid).await?;
-    discard(&state, &upload).await?;
+    discard(&state, &upload, true).await?;
     Ok(HttpResponse::NoContent()
         .insert_header(API_VERSION)
         .finish())
