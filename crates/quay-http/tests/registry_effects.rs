@@ -663,6 +663,34 @@ async fn the_namespace_quota_is_asked_before_bytes_are_kept() {
         StatusCode::NOT_FOUND,
         "the refused blob is not kept"
     );
+    // A mount adds the blob to the namespace too.
+    create_repo(&h, &admin, "admin", "source", "private").await;
+    let both = registry_token(
+        &h,
+        "admin",
+        "password",
+        &[
+            "repository:admin/app:pull,push",
+            "repository:admin/source:pull,push",
+        ],
+    )
+    .await;
+    let r = push_blob(&h, "admin/source", &both, big).await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let r = send(
+        &limited,
+        Method::POST,
+        &format!(
+            "/v2/admin/app/blobs/uploads/?mount={}&from=admin/source",
+            Digest::of(big)
+        ),
+        Some(&both),
+        &[],
+        b"",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(r.error_code(), "DENIED");
     // Manifests count too.
     let manifest = serde_json::to_vec(&json!({
         "schemaVersion": 2, "mediaType": OCI,
