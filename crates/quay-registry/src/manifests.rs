@@ -280,14 +280,11 @@ pub async fn put_manifest(
                 // Artifacts about another manifest (signatures, SBOMs) are pushed by
                 // digest and found through the referrers API: they stay.
                 Some(_) => None,
-                None => Some(
-                    chrono_now_ms()
-                        + 1000
-                            * state
-                                .config
-                                .push_temp_tag_expiration_sec
-                                .min(i64::MAX as u64 / 1000) as i64,
-                ),
+                None => {
+                    let secs = state.config.push_temp_tag_expiration_sec;
+                    let ttl_ms = i64::try_from(secs).unwrap_or(i64::MAX).saturating_mul(1000);
+                    Some(chrono_now_ms().saturating_add(ttl_ms))
+                }
             };
             (PushTarget::Digest { expires_ms }, None)
         }
