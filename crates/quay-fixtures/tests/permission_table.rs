@@ -641,7 +641,7 @@ fn rows() -> Vec<Row> {
             Some(r#"{"adminUser": "devtable", "adminPassword": "password"}"#),
             [401, 400, 200, 200, 200, 200],
         ),
-        // Search answers everyone, with what each may see (tests/search.rs in quay-http).
+        // Search answers everyone, with what each may see (quay-http's tests/http/search.rs).
         get(
             "/api/v1/find/repositories",
             "/api/v1/find/repositories?query=repo",
