@@ -118,7 +118,7 @@ impl Client {
             .header("Authorization", format!("Bearer {}", self.token))
     }
 
-    async fn push_session(&self, blob: Bytes, digest: &str) {
+    async fn push_session(&self, blob: Blob) {
         let res = self
             .request(reqwest::Method::POST, "blobs/uploads/")
             .send()
@@ -129,32 +129,46 @@ impl Client {
         let res = self
             .request(reqwest::Method::PATCH, &location)
             .header("Content-Type", "application/octet-stream")
-            .body(blob)
+            .header("Content-Length", blob.len().to_string())
+            .body(blob.body())
             .send()
             .await
             .unwrap();
         assert_eq!(res.status(), 202, "chunk");
         let location = res.headers()["location"].to_str().unwrap().to_string();
         let res = self
-            .request(reqwest::Method::PUT, &format!("{location}?digest={digest}"))
+            .request(
+                reqwest::Method::PUT,
+                &format!("{location}?digest={}", blob.digest),
+            )
             .send()
             .await
             .unwrap();
         assert_eq!(res.status(), 201, "finish upload");
     }
 
-    async fn push_monolithic(&self, blob: Bytes, digest: &str) {
+    async fn push_monolithic(&self, blob: Blob) {
         let res = self
             .request(
                 reqwest::Method::POST,
-                &format!("blobs/uploads/?digest={digest}"),
+                &format!("blobs/uploads/?digest={}", blob.digest),
             )
             .header("Content-Type", "application/octet-stream")
-            .body(blob)
+            .header("Content-Length", blob.len().to_string())
+            .body(blob.body())
             .send()
             .await
             .unwrap();
         assert_eq!(res.status(), 201, "monolithic upload");
+    }
+
+    async fn exists(&self, digest: &str) -> bool {
+        let res = self
+            .request(reqwest::Method::HEAD, &format!("blobs/{digest}"))
+            .send()
+            .await
+            .unwrap();
+        res.status() == 200
     }
 
     /// Streams the blob to nowhere; returns its length.
@@ -174,14 +188,55 @@ impl Client {
     }
 }
 
-#[tokio::main]
-async fn main() {
-    let args = Args::parse();
-    let blobs: Vec<(Bytes, String)> = match args.mode {
+/// A blob: an optional prefix before shared content (no copy of the content).
+#[derive(Clone)]
+struct Blob {
+    prefix: Bytes,
+    content: Bytes,
+    digest: String,
+}
+
+impl Blob {
+    fn plain(content: Bytes) -> Blob {
+        let digest = digest(&content);
+        Blob {
+            prefix: Bytes::new(),
+            content,
+            digest,
+        }
+    }
+
+    /// `content` behind a random prefix: a blob no push has sent before.
+    fn fresh(content: &Bytes) -> Blob {
+        let prefix = Bytes::from(rand::random::<[u8; 16]>().to_vec());
+        let mut h = Sha256::new();
+        h.update(&prefix);
+        h.update(content);
+        Blob {
+            prefix,
+            content: content.clone(),
+            digest: format!("sha256:{}", hex::encode(h.finalize())),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.prefix.len() + self.content.len()
+    }
+
+    fn body(&self) -> reqwest::Body {
+        let pieces = [self.prefix.clone(), self.content.clone()]
+            .into_iter()
+            .filter(|p| !p.is_empty())
+            .map(Ok::<_, std::io::Error>);
+        reqwest::Body::wrap_stream(futures_util::stream::iter(pieces))
+    }
+}
+
+fn read_contents(args: &Args) -> Vec<Bytes> {
+    match args.mode {
         Mode::PushLarge | Mode::PullLarge => {
             let bytes = Bytes::from(std::fs::read(args.file.as_ref().expect("--file")).unwrap());
-            let d = digest(&bytes);
-            vec![(bytes, d); args.clients]
+            vec![bytes; args.clients]
         }
         Mode::PushSmall | Mode::PullSmall => {
             let mut paths: Vec<PathBuf> = std::fs::read_dir(args.dir.as_ref().expect("--dir"))
@@ -191,16 +246,41 @@ async fn main() {
             paths.sort();
             paths
                 .into_iter()
-                .map(|p| {
-                    let bytes = Bytes::from(std::fs::read(p).unwrap());
-                    let d = digest(&bytes);
-                    (bytes, d)
-                })
+                .map(|p| Bytes::from(std::fs::read(p).unwrap()))
                 .collect()
         }
-    };
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let args = Args::parse();
+    let contents = read_contents(&args);
     let client = Arc::new(Client::new(&args).await);
-    let total_bytes: u64 = blobs.iter().map(|(b, _)| b.len() as u64).sum();
+    let blobs: Vec<Blob> = match args.mode {
+        Mode::PushLarge | Mode::PushSmall => {
+            // On every core: eight 1 GiB blobs take a while to hash.
+            std::thread::scope(|s| {
+                let hashing: Vec<_> = contents
+                    .iter()
+                    .map(|c| s.spawn(move || Blob::fresh(c)))
+                    .collect();
+                hashing.into_iter().map(|h| h.join().unwrap()).collect()
+            })
+        }
+        Mode::PullLarge | Mode::PullSmall => {
+            let mut blobs = Vec::new();
+            for content in contents {
+                let blob = Blob::plain(content);
+                if !client.exists(&blob.digest).await {
+                    client.push_monolithic(blob.clone()).await;
+                }
+                blobs.push(blob);
+            }
+            blobs
+        }
+    };
+    let total_bytes: u64 = blobs.iter().map(|b| b.len() as u64).sum();
     let ops = blobs.len();
     let queue = Arc::new(std::sync::Mutex::new(blobs));
 
@@ -223,15 +303,15 @@ async fn main() {
         let (client, queue, mode) = (client.clone(), queue.clone(), args.mode);
         workers.push(tokio::spawn(async move {
             loop {
-                let Some((bytes, digest)) = queue.lock().unwrap().pop() else {
+                let Some(blob) = queue.lock().unwrap().pop() else {
                     break;
                 };
                 match mode {
-                    Mode::PushLarge => client.push_session(bytes, &digest).await,
-                    Mode::PushSmall => client.push_monolithic(bytes, &digest).await,
+                    Mode::PushLarge => client.push_session(blob).await,
+                    Mode::PushSmall => client.push_monolithic(blob).await,
                     Mode::PullLarge | Mode::PullSmall => {
-                        let n = client.pull(&digest).await;
-                        assert_eq!(n, bytes.len() as u64, "pulled length");
+                        let n = client.pull(&blob.digest).await;
+                        assert_eq!(n, blob.len() as u64, "pulled length");
                     }
                 }
             }
