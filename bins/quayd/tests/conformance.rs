@@ -72,26 +72,6 @@ fn with_query(location: &str, pair: &str) -> String {
     format!("{location}{sep}{pair}")
 }
 
-/// Every file below `dir` (none when it does not exist).
-fn files_under(dir: &Path) -> Vec<PathBuf> {
-    let mut found = Vec::new();
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(d) = pending.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else {
-            continue;
-        };
-        for entry in entries {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                pending.push(path);
-            } else {
-                found.push(path);
-            }
-        }
-    }
-    found
-}
-
 /// A whole answer: status, headers and body.
 struct Reply {
     status: u16,
@@ -416,8 +396,13 @@ impl Registry {
             .join(hex)
     }
 
+    /// Everything in the uploads area, files and directories: a finished or failed
+    /// upload must leave neither.
     fn upload_files(&self) -> Vec<PathBuf> {
-        files_under(&self.data.path().join("storage/uploads"))
+        match std::fs::read_dir(self.data.path().join("storage/uploads")) {
+            Ok(entries) => entries.map(|e| e.unwrap().path()).collect(),
+            Err(_) => Vec::new(),
+        }
     }
 
     /// Sends `method path` declaring `declared` body bytes, sends only `partial`, then
@@ -1560,6 +1545,24 @@ async fn bad_input() {
         .await
         .expect(404);
     nothing_stored("after a truncated POST");
+    // A monolithic POST too large to be received whole streams to storage instead.
+    let large = bytes(42, 3 * 1024 * 1024);
+    let large_digest = sha256(&large);
+    let answered = reg
+        .truncated(
+            "POST",
+            &format!("/v2/{repo}/blobs/uploads/?digest={large_digest}"),
+            &tok,
+            large.len(),
+            &large[..2 * 1024 * 1024],
+        )
+        .await;
+    assert!(
+        answered.is_some_and(|s| (400..500).contains(&s)),
+        "{answered:?}"
+    );
+    assert!(!reg.blob_file(&large_digest).exists());
+    nothing_stored("after a truncated large POST");
 
     // The upload interrupted twice still takes the whole blob: nothing partial stuck.
     if status.status == 204 {
@@ -1598,7 +1601,17 @@ async fn bad_input() {
     .fetch()
     .await
     .expect_error(400, "DIGEST_INVALID");
-    for digest in [&claimed, &sha256(&content)] {
+    reg.req(
+        Method::POST,
+        &format!("/v2/{repo}/blobs/uploads/?digest={claimed}"),
+        &tok,
+    )
+    .header("content-type", OCTET)
+    .body(large.clone())
+    .fetch()
+    .await
+    .expect_error(400, "DIGEST_INVALID");
+    for digest in [&claimed, &sha256(&content), &large_digest] {
         reg.req(Method::HEAD, &format!("/v2/{repo}/blobs/{digest}"), &tok)
             .fetch()
             .await

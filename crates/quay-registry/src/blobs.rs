@@ -15,7 +15,7 @@ use actix_web::http::header::{CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, LOCAT
 use actix_web::http::StatusCode;
 use actix_web::web::{Data, Path, Payload};
 use actix_web::{HttpRequest, HttpResponse};
-use futures_util::TryStreamExt;
+use futures_util::{StreamExt, TryStreamExt};
 use quay_auth::secret::random_uuid;
 use quay_repos::blobs::{BlobMetaStore, Upload};
 use quay_repos::Repository;
@@ -30,6 +30,8 @@ use crate::RegistryState;
 
 /// Quay's `MAXIMUM_LAYER_SIZE` default: 20 GiB.
 pub const MAX_BLOB_BYTES: u64 = 20 * 1024 * 1024 * 1024;
+/// The largest monolithic upload received in memory rather than streamed to storage.
+const SMALL_BLOB_BYTES: u64 = 1024 * 1024;
 /// Hash states kept for uploads in progress in this process.
 const MAX_HASHERS: usize = 10_000;
 
@@ -373,12 +375,18 @@ fn created(repo: &Repository, digest: &Digest) -> HttpResponse {
 
 /// `POST ?digest=` with the whole blob: nothing to continue elsewhere, so no upload
 /// row; the bytes go to a chunk that becomes the blob once verified, or is removed.
+/// A small body (its declared length at most [`SMALL_BLOB_BYTES`]) is received whole
+/// and written once, at its digest's path, only after it checks out.
 async fn monolithic(
     state: &RegistryState,
+    req: &HttpRequest,
     repo: &Repository,
     body: Payload,
     expected: &Digest,
 ) -> Result<HttpResponse, RegistryError> {
+    if let Some(length) = declared_length(req).filter(|n| *n <= SMALL_BLOB_BYTES) {
+        return monolithic_small(state, repo, body, length, expected).await;
+    }
     let uuid = random_uuid();
     let mut hasher = Sha256::new();
     let written = state
@@ -395,6 +403,51 @@ async fn monolithic(
     };
     let actual = Digest::from_hasher(hasher);
     commit(state, repo, &upload, &actual, expected, false).await
+}
+
+/// The request's `Content-Length`, if it declares one.
+fn declared_length(req: &HttpRequest) -> Option<u64> {
+    req.headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+}
+
+/// A whole small blob: the per-request cost of a streamed upload (a staging file, a
+/// hashing thread, a rename) is most of the work for a few KiB, so it is hashed in
+/// memory and stored with one write, and a wrong digest writes nothing at all.
+async fn monolithic_small(
+    state: &RegistryState,
+    repo: &Repository,
+    mut body: Payload,
+    length: u64,
+    expected: &Digest,
+) -> Result<HttpResponse, RegistryError> {
+    // `length` is at most SMALL_BLOB_BYTES, and the body cannot outgrow it: the
+    // HTTP decoder ends a body at its declared length.
+    let mut bytes = bytes::BytesMut::with_capacity(length as usize);
+    while let Some(piece) = body.next().await {
+        let piece = piece.map_err(|e| storage_error(StorageError::Body(e.to_string())))?;
+        bytes.extend_from_slice(&piece);
+    }
+    let bytes = bytes.freeze();
+    if Digest::of(&bytes) != *expected {
+        return Err(digest_invalid());
+    }
+    let size = bytes.len() as u64;
+    check_quota(state, repo, size).await?;
+    let blobs = &state.blobs;
+    blobs
+        .storage
+        .put_verified_blob(expected, bytes)
+        .await
+        .map_err(storage_error)?;
+    blobs
+        .meta
+        .link_blob(repo.id, expected.as_str(), size, None)
+        .await
+        .map_err(RegistryError::internal)?;
+    Ok(created(repo, expected))
 }
 
 /// Removes the upload's chunks, its hash state and (`has_row`) its database row.
@@ -469,7 +522,7 @@ pub async fn start_upload(
         }
     }
     if let Some(digest) = &q.digest {
-        return monolithic(&state, &repo, body, &parse_digest(digest)?).await;
+        return monolithic(&state, &req, &repo, body, &parse_digest(digest)?).await;
     }
     let uuid = random_uuid();
     state
@@ -550,12 +603,7 @@ pub async fn finish_upload(
         .as_deref()
         .and_then(Digest::parse)
         .ok_or_else(digest_invalid)?;
-    let has_body = req
-        .headers()
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok())
-        .is_some_and(|n| n > 0)
+    let has_body = declared_length(&req).is_some_and(|n| n > 0)
         || req.headers().contains_key("transfer-encoding");
     if has_body {
         upload = receive_chunk(&state, &req, &upload, body).await?;

@@ -202,7 +202,9 @@ impl BlobStore {
     }
 
     fn chunk_path(upload: &str, index: u32) -> Path {
-        Path::from(format!("uploads/{upload}/{index:08}"))
+        // Flat, not a directory per upload: the local filesystem would keep every
+        // upload's emptied directory.
+        Path::from(format!("uploads/{upload}-{index:08}"))
     }
 
     /// Streams `body` into chunk `index` of `upload`, feeding `hasher` on the way;
@@ -354,12 +356,32 @@ impl BlobStore {
     /// Stores small content (a manifest) at its digest's path.
     pub async fn put_blob(&self, bytes: Bytes) -> StorageResult<Digest> {
         let digest = Digest::of(&bytes);
-        if self.blob_size(&digest).await?.is_none() {
-            self.inner
-                .put(&Self::blob_path(&digest), PutPayload::from_bytes(bytes))
-                .await?;
-        }
+        self.put_verified_blob(&digest, bytes).await?;
         Ok(digest)
+    }
+
+    /// Stores small content the caller has hashed to `digest` (a small blob pushed
+    /// whole, verified before it gets here). The store publishes it atomically (the
+    /// local filesystem writes a staging file and links it into place), so the path
+    /// never holds a partial blob; one that already exists is kept as it is.
+    pub async fn put_verified_blob(&self, digest: &Digest, bytes: Bytes) -> StorageResult<()> {
+        debug_assert_eq!(&Digest::of(&bytes), digest);
+        let options = object_store::PutOptions {
+            mode: object_store::PutMode::Create,
+            ..Default::default()
+        };
+        match self
+            .inner
+            .put_opts(
+                &Self::blob_path(digest),
+                PutPayload::from_bytes(bytes),
+                options,
+            )
+            .await
+        {
+            Ok(_) | Err(object_store::Error::AlreadyExists { .. }) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// The blob's size, if it is stored.
