@@ -16,6 +16,7 @@ mod m20261126_000006_service_key;
 mod m20261127_000007_blobs;
 mod m20261128_000008_manifests_tags;
 mod m20261202_000009_hidden_tags;
+mod m20261203_000010_tag_history;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000007_blobs::Migration),
             Box::new(m20261128_000008_manifests_tags::Migration),
             Box::new(m20261202_000009_hidden_tags::Migration),
+            Box::new(m20261203_000010_tag_history::Migration),
         ]
     }
 }

@@ -132,6 +132,20 @@ pub struct Config {
     /// before it is gone (seconds). Artifacts with a `subject` stay until deleted.
     #[serde(rename = "PUSH_TEMP_TAG_EXPIRATION_SEC")]
     pub push_temp_tag_expiration_sec: u64,
+    /// The shortest and longest expiry a tag can be given after its start (`1h`, `104w`).
+    #[serde(
+        rename = "LABELED_EXPIRATION_MINIMUM",
+        deserialize_with = "scalar_string"
+    )]
+    pub labeled_expiration_minimum: String,
+    #[serde(
+        rename = "LABELED_EXPIRATION_MAXIMUM",
+        deserialize_with = "scalar_string"
+    )]
+    pub labeled_expiration_maximum: String,
+    /// `POST .../tag/{tag}/expire` takes tags out of the time machine at once.
+    #[serde(rename = "PERMANENTLY_DELETE_TAGS")]
+    pub permanently_delete_tags: bool,
 
     /// Keys present in the sources that this version does not use.
     #[serde(skip)]
@@ -188,6 +202,9 @@ impl Default for Config {
             feature_public_catalog: false,
             v2_pagination_size: 100,
             push_temp_tag_expiration_sec: 3600,
+            labeled_expiration_minimum: "1h".into(),
+            labeled_expiration_maximum: "104w".into(),
+            permanently_delete_tags: true,
             unknown: Vec::new(),
         }
     }
@@ -207,6 +224,9 @@ pub enum ConfigError {
 
 /// Every key [`Config`] reads, for telling known keys from unknown ones.
 const KNOWN_KEYS: &[&str] = &[
+    "LABELED_EXPIRATION_MINIMUM",
+    "LABELED_EXPIRATION_MAXIMUM",
+    "PERMANENTLY_DELETE_TAGS",
     "SERVER_HOSTNAME",
     "PREFERRED_URL_SCHEME",
     "DB_URI",
@@ -327,6 +347,14 @@ impl Config {
         for (key, value) in [
             ("FRESH_LOGIN_TIMEOUT", &self.fresh_login_timeout),
             ("SESSION_TIMEOUT", &self.session_timeout),
+            (
+                "LABELED_EXPIRATION_MINIMUM",
+                &self.labeled_expiration_minimum,
+            ),
+            (
+                "LABELED_EXPIRATION_MAXIMUM",
+                &self.labeled_expiration_maximum,
+            ),
         ] {
             parse_duration(value).ok_or_else(|| {
                 ConfigError::Invalid(format!("{key}: invalid duration {value:?}"))
@@ -398,6 +426,14 @@ impl Config {
     pub fn library_namespace(&self) -> Option<&str> {
         self.feature_library_support
             .then_some(self.library_namespace.as_str())
+    }
+
+    /// The bounds (seconds after a tag's start) its expiry is clamped to.
+    pub fn labeled_expiration_bounds(&self) -> (i64, i64) {
+        (
+            parse_duration(&self.labeled_expiration_minimum).unwrap_or(3600),
+            parse_duration(&self.labeled_expiration_maximum).unwrap_or(104 * 604_800),
+        )
     }
 
     /// Lifetime of new app-specific tokens in seconds; `None`: no expiry.

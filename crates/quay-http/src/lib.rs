@@ -36,6 +36,7 @@ use quay_persistence::{Database, SqlStore};
 use quay_registry::blobs::Blobs;
 use quay_registry::{RegistryState, TokenService};
 use quay_repos::quota::{NamespaceQuota, NoQuota};
+use quay_repos::tags::{TagService, Tags};
 use quay_repos::{RepoPermissionService, RepoPermissions, RepoService, Repositories};
 use quay_search::{Search, SearchService};
 use quay_storage::BlobStore;
@@ -60,6 +61,7 @@ pub struct AppState {
     pub notifications: Arc<dyn NotificationService>,
     pub prototypes: Arc<dyn PrototypeService>,
     pub permissions: Arc<dyn RepoPermissionService>,
+    pub tags: Arc<dyn TagService>,
     pub search: Arc<dyn SearchService>,
     /// The OAuth 2 provider and the user's granted tokens.
     pub oauth: OAuthProvider,
@@ -150,6 +152,7 @@ impl AppState {
             )),
             teams,
             permissions: Arc::new(RepoPermissions::new(repos.clone(), store.clone())),
+            tags: Arc::new(Tags::new(repos.clone(), store.clone(), &config)),
             search: Arc::new(Search::new(store.clone(), store.clone(), &config)),
             robots: Arc::new(Robots::new(
                 store.clone(),

@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::handlers::{
     application, apptoken, discovery, organization, permission, prototype, repository, robot,
-    search, session, superuser, team, user,
+    search, session, superuser, tag, team, user,
 };
 use crate::schemas;
 
@@ -69,6 +69,7 @@ pub const PATH_PARAMS: &[(&str, &str)] = &[
     ("uuid", "The uuid of the notification"),
     ("prototypeid", "The ID of the prototype"),
     ("prefix", ""),
+    ("tag", "The name of the tag"),
     (
         "robot_shortname",
         "The short name for the robot, without any user or organization prefix",
@@ -127,8 +128,37 @@ pub const TAGS: &[(&str, &str)] = &[
     ("robot", "Manage user and organization robot accounts."),
     ("search", "Conduct searches against all registry context."),
     ("superuser", "Superuser API."),
+    ("tag", "Manage the tags of a repository."),
     ("team", "Create, list and manage an organization's teams."),
     ("user", "Manage the current user."),
+];
+
+const TAG_LIST_QUERY: &[QueryParam] = &[
+    QueryParam {
+        name: "specificTag",
+        help: "Filters the tags to the specific tag.",
+        kind: "string",
+    },
+    QueryParam {
+        name: "filter_tag_name",
+        help: "Syntax: <op>:<name> Filters the tag names based on the operation.<op> can be 'like' or 'eq'.",
+        kind: "string",
+    },
+    QueryParam {
+        name: "limit",
+        help: "Limit to the number of results to return per page. Max 100.",
+        kind: "integer",
+    },
+    QueryParam {
+        name: "page",
+        help: "Page index for the results. Default 1.",
+        kind: "integer",
+    },
+    QueryParam {
+        name: "onlyActiveTags",
+        help: "Filter to only active tags.",
+        kind: "boolean",
+    },
 ];
 
 const REPO_LIST_QUERY: &[QueryParam] = &[
@@ -558,6 +588,26 @@ pub fn endpoints(config: &Config) -> Vec<Endpoint> {
         ep(M::DELETE, "/api/v1/repository/{repository}/permissions/user/{username}", "deleteUserPermissions", "permission",
             "Delete the permission for the user.", Some(Scope::RepoAdmin),
             || web::delete().to(permission::delete_user_permissions)),
+        ep(M::GET, "/api/v1/repository/{repository}/tag/", "listRepoTags", "tag",
+            "Resource for listing full repository tag history, alive *and dead*.", Some(Scope::RepoRead),
+            || web::get().to(tag::list_repo_tags))
+            .query(TAG_LIST_QUERY),
+        ep(M::PUT, "/api/v1/repository/{repository}/tag/{tag}", "changeTag", "tag",
+            "Change which image a tag points to or create a new tag.", Some(Scope::RepoWrite),
+            || web::put().to(tag::change_tag))
+            .body("ChangeTag", schemas::change_tag),
+        ep(M::DELETE, "/api/v1/repository/{repository}/tag/{tag}", "deleteFullTag", "tag",
+            "Delete the specified repository tag.", Some(Scope::RepoWrite),
+            || web::delete().to(tag::delete_full_tag)),
+        ep(M::POST, "/api/v1/repository/{repository}/tag/{tag}/restore", "restoreTag", "tag",
+            "Restores a repository tag back to a previous image in the repository.",
+            Some(Scope::RepoWrite), || web::post().to(tag::restore_tag))
+            .body("RestoreTag", schemas::restore_tag),
+        ep(M::POST, "/api/v1/repository/{repository}/tag/{tag}/expire", "removeTagFromTimemachine", "tag",
+            "Updates any expired tags with the matching name and manifest with an expiry outside the time machine window",
+            Some(Scope::RepoWrite), || web::post().to(tag::remove_tag_from_timemachine))
+            .body("ExpireTag", schemas::expire_tag)
+            .when(|c| c.permanently_delete_tags),
         ep(M::POST, "/api/v1/repository/{repository}/changevisibility", "changeRepoVisibility", "repository",
             "Change the visibility of a repository.", Some(Scope::RepoAdmin),
             || web::post().to(repository::change_visibility))

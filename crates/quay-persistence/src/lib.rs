@@ -25,6 +25,7 @@ mod repos;
 mod robots;
 mod search;
 mod servicekeys;
+mod tags;
 mod teams;
 #[cfg(feature = "testing")]
 pub mod testing;

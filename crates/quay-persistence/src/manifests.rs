@@ -43,11 +43,11 @@ const COLUMNS: &str = "m.digest, m.media_type, m.artifact_type, m.config_media_t
      m.subject_digest, m.bytes";
 
 /// Tag `t` is live at the instant bound to `?`.
-const LIVE: &str = "(t.lifetime_end_ms IS NULL OR t.lifetime_end_ms > ?)";
+pub(crate) const LIVE: &str = "(t.lifetime_end_ms IS NULL OR t.lifetime_end_ms > ?)";
 
 /// Manifest `m` is reached by a live tag, directly or through an index (binds two
 /// instants).
-fn reached() -> String {
+pub(crate) fn reached() -> String {
     format!(
         "(EXISTS (SELECT 1 FROM tag t WHERE t.manifest_id = m.id AND {LIVE}) \
          OR EXISTS (SELECT 1 FROM manifest_child c JOIN tag t ON t.manifest_id = c.manifest_id \
@@ -64,7 +64,7 @@ struct Id {
     id: i64,
 }
 
-async fn id_of(
+pub(crate) async fn id_of(
     db: &Database,
     conn: &impl ConnectionTrait,
     sql: &str,
@@ -144,6 +144,18 @@ impl ManifestStore for SqlStore {
         Ok(rows.into_iter().next().map(StoredManifest::from))
     }
 
+    async fn has_expired_tag(&self, repository_id: i64, tag: &str) -> DomainResult<bool> {
+        let found = id_of(
+            &self.db,
+            &self.db.conn,
+            "SELECT t.id FROM tag t WHERE t.repository_id = ? AND t.name = ? AND NOT t.hidden \
+             AND t.lifetime_end_ms <= ? LIMIT 1",
+            vec![repository_id.into(), tag.into(), now_ms().into()],
+        )
+        .await?;
+        Ok(found.is_some())
+    }
+
     async fn put_manifest(
         &self,
         m: NewManifest,
@@ -195,8 +207,8 @@ impl ManifestStore for SqlStore {
                     db,
                     &*txn,
                     "INSERT INTO manifest (repository_id, digest, media_type, artifact_type, \
-                     config_media_type, subject_digest, size, bytes, created) \
-                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                     config_media_type, subject_digest, size, layers_size, bytes, created) \
+                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     vec![
                         repo.into(),
                         m.digest.clone().into(),
@@ -205,6 +217,7 @@ impl ManifestStore for SqlStore {
                         m.config_media_type.clone().into(),
                         m.subject_digest.clone().into(),
                         (m.bytes.len() as i64).into(),
+                        m.layers_size.into(),
                         m.bytes.clone().into(),
                         Utc::now().into(),
                     ],
@@ -243,9 +256,11 @@ impl ManifestStore for SqlStore {
                 let live: Vec<Live> = query_all(
                     db,
                     &*txn,
-                    "SELECT id, manifest_id FROM tag WHERE repository_id = ? AND name = ? \
-                     AND lifetime_end_ms IS NULL",
-                    vec![repo.into(), tag.into()],
+                    &format!(
+                        "SELECT t.id, t.manifest_id FROM tag t WHERE t.repository_id = ? \
+                         AND t.name = ? AND NOT t.hidden AND {LIVE}"
+                    ),
+                    vec![repo.into(), tag.into(), now_ms.into()],
                 )
                 .await?;
                 let unchanged = live.first().is_some_and(|t| t.manifest_id == manifest_id);
@@ -268,6 +283,7 @@ impl ManifestStore for SqlStore {
                         start_ms: now_ms,
                         end_ms: None,
                         hidden: false,
+                        reversion: false,
                     };
                     insert_tag(db, &*txn, tag).await?;
                 }
@@ -291,6 +307,7 @@ impl ManifestStore for SqlStore {
                         start_ms: now_ms,
                         end_ms: expires_ms,
                         hidden: true,
+                        reversion: false,
                     };
                     insert_tag(db, &*txn, tag).await?;
                 }
@@ -410,7 +427,7 @@ impl ManifestStore for SqlStore {
 
 /// Keeps manifest `manifest_id`, which a tag just left, reachable until
 /// `now_ms + keep_ms` with a hidden tag, unless another live tag still reaches it.
-async fn keep_replaced(
+pub(crate) async fn keep_replaced(
     db: &Database,
     conn: &impl ConnectionTrait,
     repository_id: i64,
@@ -436,26 +453,32 @@ async fn keep_replaced(
         start_ms: now_ms,
         end_ms: Some(now_ms.saturating_add(keep_ms)),
         hidden: true,
+        reversion: false,
     };
     insert_tag(db, conn, tag).await
 }
 
 /// A tag row to insert.
-struct NewTag<'a> {
-    repository_id: i64,
-    name: &'a str,
-    manifest_id: i64,
-    start_ms: i64,
-    end_ms: Option<i64>,
-    hidden: bool,
+pub(crate) struct NewTag<'a> {
+    pub repository_id: i64,
+    pub name: &'a str,
+    pub manifest_id: i64,
+    pub start_ms: i64,
+    pub end_ms: Option<i64>,
+    pub hidden: bool,
+    pub reversion: bool,
 }
 
-async fn insert_tag(db: &Database, conn: &impl ConnectionTrait, t: NewTag<'_>) -> DomainResult<()> {
+pub(crate) async fn insert_tag(
+    db: &Database,
+    conn: &impl ConnectionTrait,
+    t: NewTag<'_>,
+) -> DomainResult<()> {
     execute(
         db,
         conn,
         "INSERT INTO tag (repository_id, name, manifest_id, lifetime_start_ms, lifetime_end_ms, \
-         hidden) VALUES (?, ?, ?, ?, ?, ?)",
+         hidden, reversion) VALUES (?, ?, ?, ?, ?, ?, ?)",
         vec![
             t.repository_id.into(),
             t.name.into(),
@@ -463,6 +486,7 @@ async fn insert_tag(db: &Database, conn: &impl ConnectionTrait, t: NewTag<'_>) -
             t.start_ms.into(),
             t.end_ms.into(),
             t.hidden.into(),
+            t.reversion.into(),
         ],
     )
     .await?;

@@ -89,6 +89,7 @@ struct Parsed {
     subject: Option<String>,
     blobs: Vec<String>,
     children: Vec<String>,
+    layers_size: Option<i64>,
 }
 
 fn checked_digest(d: &str) -> Result<String, RegistryError> {
@@ -125,8 +126,11 @@ fn parse(bytes: &[u8], content_type: Option<&str>) -> Result<Parsed, RegistryErr
             let m: ImageManifest =
                 serde_json::from_value(value).map_err(|e| manifest_invalid(&e.to_string()))?;
             let mut blobs = vec![checked_digest(m.config().digest().as_ref())?];
+            let mut layers_size: i64 = 0;
             for layer in m.layers() {
                 blobs.push(checked_digest(layer.digest().as_ref())?);
+                layers_size =
+                    layers_size.saturating_add(layer.size().try_into().unwrap_or(i64::MAX));
             }
             blobs.sort();
             blobs.dedup();
@@ -140,6 +144,7 @@ fn parse(bytes: &[u8], content_type: Option<&str>) -> Result<Parsed, RegistryErr
                     .transpose()?,
                 blobs,
                 children: Vec::new(),
+                layers_size: Some(layers_size),
                 media_type,
             })
         }
@@ -163,6 +168,7 @@ fn parse(bytes: &[u8], content_type: Option<&str>) -> Result<Parsed, RegistryErr
                     .transpose()?,
                 blobs: Vec::new(),
                 children,
+                layers_size: None,
                 media_type,
             })
         }
@@ -201,9 +207,24 @@ async fn find(
                 .await
         }
     };
-    found
-        .map_err(RegistryError::internal)?
-        .ok_or_else(manifest_unknown)
+    if let Some(manifest) = found.map_err(RegistryError::internal)? {
+        return Ok(manifest);
+    }
+    if let Reference::Tag(tag) = reference {
+        let expired = state
+            .manifests
+            .has_expired_tag(repo.id, tag)
+            .await
+            .map_err(RegistryError::internal)?;
+        if expired {
+            return Err(RegistryError::new(
+                StatusCode::NOT_FOUND,
+                "TAG_EXPIRED",
+                format!("Tag {tag} was deleted or has expired. To pull, revive via time machine"),
+            ));
+        }
+    }
+    Err(manifest_unknown())
 }
 
 /// `GET`/`HEAD /v2/{name}/manifests/{reference}`.
@@ -299,6 +320,7 @@ pub async fn put_manifest(
         bytes,
         blobs: parsed.blobs,
         children: parsed.children,
+        layers_size: parsed.layers_size,
     };
     // Two pushes of the same tag at once: the loser tries again on the new state.
     let mut attempts = 0;

@@ -12,6 +12,7 @@ mod model;
 pub mod permissions;
 pub mod quota;
 mod service;
+pub mod tags;
 
 use async_trait::async_trait;
 use chrono::NaiveDate;

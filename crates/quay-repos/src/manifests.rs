@@ -36,6 +36,8 @@ pub struct NewManifest {
     pub blobs: Vec<String>,
     /// Digests of the manifests an index references.
     pub children: Vec<String>,
+    /// The sum of the layers' sizes (none for an index).
+    pub layers_size: Option<i64>,
 }
 
 /// What a pushed manifest is stored under.
@@ -76,6 +78,10 @@ pub trait ManifestStore: Send + Sync {
         repository_id: i64,
         tag: &str,
     ) -> DomainResult<Option<StoredManifest>>;
+
+    /// Whether the named tag `tag` has a lifetime that ended (deleted or expired) and
+    /// none alive: a pull of it is `TAG_EXPIRED`, not unknown.
+    async fn has_expired_tag(&self, repository_id: i64, tag: &str) -> DomainResult<bool>;
 
     /// Stores the manifest (once per repository and digest) after checking every
     /// reference, tags it as `target` says (ending a named tag's previous lifetime),

@@ -13,6 +13,7 @@ pub mod robot;
 pub mod search;
 pub mod session;
 pub mod superuser;
+pub mod tag;
 pub mod team;
 pub mod user;
 pub mod web;

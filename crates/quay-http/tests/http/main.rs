@@ -22,4 +22,5 @@ mod search;
 mod session;
 mod stars;
 mod superuser;
+mod tags;
 mod teams;
