@@ -42,5 +42,10 @@ bench-auth:
 bench-registry:
     bash scripts/bench-registry.sh
 
+# The tags API on a repository with a million tags (SQLite and PostgreSQL); writes
+# docs/benchmarks.md.
+bench-tags:
+    bash scripts/bench-tags.sh
+
 # All benchmarks.
-bench: bench-api bench-auth bench-registry
+bench: bench-api bench-auth bench-registry bench-tags

@@ -368,6 +368,49 @@ fn rows() -> Vec<Row> {
             [401, 200, 403, 200, 200, 403],
         ),
         get(
+            "/api/v1/repository/{repository}/tag/",
+            "/api/v1/repository/devtable/shared/tag/",
+            [401, 200, 403, 200, 200, 403],
+        ),
+        get(
+            "/api/v1/repository/{repository}/tag/",
+            "/api/v1/repository/public/publicrepo/tag/?onlyActiveTags=true",
+            [200; 6],
+        ),
+        // The fixtures hold no images: writers get as far as the missing tag or manifest.
+        write(
+            M::PUT,
+            "/api/v1/repository/{repository}/tag/{tag}",
+            "/api/v1/repository/devtable/shared/tag/latest",
+            Some(
+                r#"{"manifest_digest": "sha256:0000000000000000000000000000000000000000000000000000000000000000"}"#,
+            ),
+            [401, 404, 403, 403, 403, 403],
+        ),
+        write(
+            M::DELETE,
+            "/api/v1/repository/{repository}/tag/{tag}",
+            "/api/v1/repository/devtable/shared/tag/latest",
+            None,
+            [401, 404, 403, 403, 403, 403],
+        ),
+        write(
+            M::POST,
+            "/api/v1/repository/{repository}/tag/{tag}/restore",
+            "/api/v1/repository/devtable/shared/tag/latest/restore",
+            Some(
+                r#"{"manifest_digest": "sha256:0000000000000000000000000000000000000000000000000000000000000000"}"#,
+            ),
+            [401, 404, 403, 403, 403, 403],
+        ),
+        write(
+            M::POST,
+            "/api/v1/repository/{repository}/tag/{tag}/expire",
+            "/api/v1/repository/devtable/shared/tag/latest/expire",
+            Some(r#"{"is_alive": true}"#),
+            [401, 404, 403, 403, 403, 403],
+        ),
+        get(
             "/api/v1/repository/{repository}",
             "/api/v1/repository/public/publicrepo",
             [200; 6],

@@ -378,3 +378,47 @@ mod tests {
         );
     }
 }
+
+/// Bulk-loads `count` tags (`tag-<n>`, one lifetime each, started a millisecond apart,
+/// every tenth one ended) on one new manifest of the repository, in one statement;
+/// returns the manifest's digest. For benchmarks of large repositories.
+pub async fn bulk_load_tags(db: &Database, repository_id: i64, count: u64) -> String {
+    use sea_orm::ConnectionTrait;
+    let digest = format!("sha256:{:064x}", repository_id);
+    let now = chrono::Utc::now();
+    let start = now.timestamp_millis() - count as i64;
+    db.connection()
+        .execute(db.stmt(
+            "INSERT INTO manifest (repository_id, digest, media_type, size, layers_size, bytes, \
+             created) VALUES (?, ?, ?, 2, 0, ?, ?)",
+            vec![
+                repository_id.into(),
+                digest.clone().into(),
+                "application/vnd.oci.image.manifest.v1+json".into(),
+                b"{}".to_vec().into(),
+                now.into(),
+            ],
+        ))
+        .await
+        .expect("bulk manifest");
+    db.connection()
+        .execute(db.stmt(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?) \
+             INSERT INTO tag (repository_id, name, manifest_id, lifetime_start_ms, \
+             lifetime_end_ms, hidden, reversion) \
+             SELECT ?, 'tag-' || CAST(i AS VARCHAR(20)), m.id, ? + i, \
+             CASE WHEN i % 10 = 0 THEN ? + i + 1 ELSE NULL END, false, false \
+             FROM n, manifest m WHERE m.repository_id = ? AND m.digest = ?",
+            vec![
+                (count as i64).into(),
+                repository_id.into(),
+                start.into(),
+                start.into(),
+                repository_id.into(),
+                digest.clone().into(),
+            ],
+        ))
+        .await
+        .expect("bulk tags");
+    digest
+}
