@@ -144,7 +144,7 @@ async fn docker_images_push_and_pull_byte_for_byte() {
         .get(Method::GET, "/v2/admin/app/manifests/latest")
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
-    assert_eq!(r.error_code(), "MANIFEST_UNKNOWN");
+    assert_eq!(r.error_code(), "TAG_EXPIRED");
     let r = repo
         .get(Method::DELETE, "/v2/admin/app/manifests/latest")
         .await;
