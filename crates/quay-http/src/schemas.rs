@@ -111,6 +111,18 @@ pub fn update_notification() -> Value {
     json!({"type": "object", "description": "Information for updating a notification", "properties": {"dismissed": {"type": "boolean", "description": "Whether the notification is dismissed by the user"}}})
 }
 
+pub fn change_tag() -> Value {
+    json!({"type": "object", "description": "Makes changes to a specific tag", "properties": {"manifest_digest": {"type": ["string", "null"], "description": "(If specified) The manifest digest to which the tag should point"}, "expiration": {"type": ["number", "null"], "description": "(If specified) The expiration for the image"}}})
+}
+
+pub fn restore_tag() -> Value {
+    json!({"type": "object", "description": "Restores a tag to a specific image", "properties": {"manifest_digest": {"type": "string", "description": "If specified, the manifest digest that should be used"}}})
+}
+
+pub fn expire_tag() -> Value {
+    json!({"type": "object", "description": "Removes tag from the time machine window", "properties": {"manifest_digest": {"type": "string", "description": "Required if is_alive set to false. If specified, the manifest digest that should be used. Ignored when setting alive to true."}, "include_submanifests": {"type": "boolean", "description": "If set to true, expire the sub-manifests as well"}, "is_alive": {"type": "boolean", "description": "If true, set the expiry of the matching alive tag outside the time machine window. If false set the expiry of any expired tags with the same tag and manifest outside the time machine window."}}})
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::Value;
@@ -145,16 +157,4 @@ mod tests {
             assert_eq!(schema(), theirs["request_schema"], "{}", endpoint.nickname);
         }
     }
-}
-
-pub fn change_tag() -> Value {
-    json!({"type": "object", "description": "Makes changes to a specific tag", "properties": {"manifest_digest": {"type": ["string", "null"], "description": "(If specified) The manifest digest to which the tag should point"}, "expiration": {"type": ["number", "null"], "description": "(If specified) The expiration for the image"}}})
-}
-
-pub fn restore_tag() -> Value {
-    json!({"type": "object", "description": "Restores a tag to a specific image", "properties": {"manifest_digest": {"type": "string", "description": "If specified, the manifest digest that should be used"}}})
-}
-
-pub fn expire_tag() -> Value {
-    json!({"type": "object", "description": "Removes tag from the time machine window", "properties": {"manifest_digest": {"type": "string", "description": "Required if is_alive set to false. If specified, the manifest digest that should be used. Ignored when setting alive to true."}, "include_submanifests": {"type": "boolean", "description": "If set to true, expire the sub-manifests as well"}, "is_alive": {"type": "boolean", "description": "If true, set the expiry of the matching alive tag outside the time machine window. If false set the expiry of any expired tags with the same tag and manifest outside the time machine window."}}})
 }

@@ -358,27 +358,6 @@ pub async fn namespace_id(db: &Database, name: &str) -> i64 {
         .id
 }
 
-#[cfg(test)]
-mod tests {
-    use super::with_database_name;
-
-    #[test]
-    fn database_names_are_replaced() {
-        assert_eq!(
-            with_database_name("postgres://postgres@127.0.0.1:5432/test", "x"),
-            "postgres://postgres@127.0.0.1:5432/x"
-        );
-        assert_eq!(
-            with_database_name("postgres://u@h/test?sslmode=disable", "x"),
-            "postgres://u@h/x?sslmode=disable"
-        );
-        assert_eq!(
-            with_database_name("postgres://u@h", "x"),
-            "postgres://u@h/x"
-        );
-    }
-}
-
 /// Bulk-loads `count` tags (`tag-<n>`, one lifetime each, started a millisecond apart,
 /// every tenth one ended) on one new manifest of the repository, in one statement;
 /// returns the manifest's digest. For benchmarks of large repositories.
@@ -421,4 +400,25 @@ pub async fn bulk_load_tags(db: &Database, repository_id: i64, count: u64) -> St
         .await
         .expect("bulk tags");
     digest
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_database_name;
+
+    #[test]
+    fn database_names_are_replaced() {
+        assert_eq!(
+            with_database_name("postgres://postgres@127.0.0.1:5432/test", "x"),
+            "postgres://postgres@127.0.0.1:5432/x"
+        );
+        assert_eq!(
+            with_database_name("postgres://u@h/test?sslmode=disable", "x"),
+            "postgres://u@h/x?sslmode=disable"
+        );
+        assert_eq!(
+            with_database_name("postgres://u@h", "x"),
+            "postgres://u@h/x"
+        );
+    }
 }
