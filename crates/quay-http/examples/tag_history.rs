@@ -49,7 +49,7 @@ async fn main() {
         })
         .await
         .expect("first user");
-    let token = seed_token(&t.db, user.user.id, "repo:read", 3600).await;
+    let token = seed_token(&t.db, user.user.id, "repo:read repo:create", 3600).await;
     let caller = quay_core::Caller::user(
         state
             .authenticator

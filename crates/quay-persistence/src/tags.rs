@@ -102,7 +102,17 @@ impl TagStore for SqlStore {
             }
             None => {}
         }
-        sql.push_str(" ORDER BY t.lifetime_start_ms DESC, t.name LIMIT ? OFFSET ?");
+        // With one name asked for, its few lifetimes come from the (repository, name)
+        // index; the history order must not tempt the planner into walking the whole
+        // repository in (repository, start) order instead.
+        let by_name = q.specific_tag.is_some()
+            || matches!(q.name_filter, Some(TagNameFilter::Equals(_)));
+        let start = if by_name {
+            "t.lifetime_start_ms + 0"
+        } else {
+            "t.lifetime_start_ms"
+        };
+        sql.push_str(&format!(" ORDER BY {start} DESC, t.name LIMIT ? OFFSET ?"));
         let limit = q.limit.min(1000) as i64;
         let offset = (q.page.saturating_sub(1) as i64).saturating_mul(limit);
         values.push((limit + 1).into());

@@ -399,6 +399,11 @@ pub async fn bulk_load_tags(db: &Database, repository_id: i64, count: u64) -> St
         ))
         .await
         .expect("bulk tags");
+    // Statistics, as the database would gather them after such a load on its own.
+    db.connection()
+        .execute_unprepared("ANALYZE")
+        .await
+        .expect("analyze");
     digest
 }
 
