@@ -105,8 +105,8 @@ impl TagStore for SqlStore {
         // With one name asked for, its few lifetimes come from the (repository, name)
         // index; the history order must not tempt the planner into walking the whole
         // repository in (repository, start) order instead.
-        let by_name = q.specific_tag.is_some()
-            || matches!(q.name_filter, Some(TagNameFilter::Equals(_)));
+        let by_name =
+            q.specific_tag.is_some() || matches!(q.name_filter, Some(TagNameFilter::Equals(_)));
         let start = if by_name {
             "t.lifetime_start_ms + 0"
         } else {
