@@ -248,44 +248,17 @@ impl ManifestStore for SqlStore {
                 name: tag,
                 keep_replaced_ms,
             } => {
-                #[derive(FromQueryResult)]
-                struct Live {
-                    id: i64,
-                    manifest_id: i64,
-                }
-                let live: Vec<Live> = query_all(
-                    db,
-                    &*txn,
-                    &format!(
-                        "SELECT t.id, t.manifest_id FROM tag t WHERE t.repository_id = ? \
-                         AND t.name = ? AND NOT t.hidden AND {LIVE}"
-                    ),
-                    vec![repo.into(), tag.into(), now_ms.into()],
-                )
-                .await?;
-                let unchanged = live.first().is_some_and(|t| t.manifest_id == manifest_id);
-                if !unchanged {
-                    if let Some(old) = live.first() {
-                        execute(
-                            db,
-                            &*txn,
-                            "UPDATE tag SET lifetime_end_ms = ? WHERE id = ?",
-                            vec![now_ms.into(), old.id.into()],
-                        )
-                        .await?;
-                        keep_replaced(db, &*txn, repo, old.manifest_id, now_ms, keep_replaced_ms)
-                            .await?;
-                    }
-                    let tag = NewTag {
+                let live = live_named_tag(db, &*txn, repo, tag, now_ms).await?;
+                if live.as_ref().map(|t| t.manifest_id) != Some(manifest_id) {
+                    let next = NextLifetime {
                         repository_id: repo,
                         name: tag,
                         manifest_id,
-                        start_ms: now_ms,
-                        end_ms: None,
-                        hidden: false,
+                        now_ms,
+                        keep_replaced_ms,
                         reversion: false,
                     };
-                    insert_tag(db, &*txn, tag).await?;
+                    start_lifetime(db, &*txn, live.as_ref(), next).await?;
                 }
             }
             PushTarget::Digest { expires_ms } => {
@@ -427,7 +400,7 @@ impl ManifestStore for SqlStore {
 
 /// Keeps manifest `manifest_id`, which a tag just left, reachable until
 /// `now_ms + keep_ms` with a hidden tag, unless another live tag still reaches it.
-pub(crate) async fn keep_replaced(
+async fn keep_replaced(
     db: &Database,
     conn: &impl ConnectionTrait,
     repository_id: i64,
@@ -454,6 +427,85 @@ pub(crate) async fn keep_replaced(
         end_ms: Some(now_ms.saturating_add(keep_ms)),
         hidden: true,
         reversion: false,
+    };
+    insert_tag(db, conn, tag).await
+}
+
+/// The live lifetime of a named (not hidden) tag.
+#[derive(FromQueryResult)]
+pub(crate) struct LiveTag {
+    pub id: i64,
+    pub manifest_id: i64,
+    pub lifetime_end_ms: Option<i64>,
+}
+
+pub(crate) async fn live_named_tag(
+    db: &Database,
+    conn: &impl ConnectionTrait,
+    repository_id: i64,
+    name: &str,
+    now_ms: i64,
+) -> DomainResult<Option<LiveTag>> {
+    let live: Vec<LiveTag> = query_all(
+        db,
+        conn,
+        &format!(
+            "SELECT t.id, t.manifest_id, t.lifetime_end_ms FROM tag t \
+             WHERE t.repository_id = ? AND t.name = ? AND NOT t.hidden AND {LIVE}"
+        ),
+        vec![repository_id.into(), name.into(), now_ms.into()],
+    )
+    .await?;
+    Ok(live.into_iter().next())
+}
+
+/// A new lifetime of a named tag, starting at `now_ms`.
+pub(crate) struct NextLifetime<'a> {
+    pub repository_id: i64,
+    pub name: &'a str,
+    pub manifest_id: i64,
+    pub now_ms: i64,
+    /// How long the manifest the tag leaves stays reachable by digest.
+    pub keep_replaced_ms: i64,
+    pub reversion: bool,
+}
+
+/// Ends the tag's live lifetime `old` (keeping the manifest it leaves reachable for a
+/// while) and starts `next`: how pushes and the tags API move a tag alike.
+pub(crate) async fn start_lifetime(
+    db: &Database,
+    conn: &impl ConnectionTrait,
+    old: Option<&LiveTag>,
+    next: NextLifetime<'_>,
+) -> DomainResult<()> {
+    if let Some(old) = old {
+        execute(
+            db,
+            conn,
+            "UPDATE tag SET lifetime_end_ms = ? WHERE id = ?",
+            vec![next.now_ms.into(), old.id.into()],
+        )
+        .await?;
+        if old.manifest_id != next.manifest_id {
+            keep_replaced(
+                db,
+                conn,
+                next.repository_id,
+                old.manifest_id,
+                next.now_ms,
+                next.keep_replaced_ms,
+            )
+            .await?;
+        }
+    }
+    let tag = NewTag {
+        repository_id: next.repository_id,
+        name: next.name,
+        manifest_id: next.manifest_id,
+        start_ms: next.now_ms,
+        end_ms: None,
+        hidden: false,
+        reversion: next.reversion,
     };
     insert_tag(db, conn, tag).await
 }

@@ -11,7 +11,7 @@ use sea_orm::sea_query::Value;
 use sea_orm::{DbBackend, FromQueryResult};
 
 use crate::logs::insert_log;
-use crate::manifests::{id_of, insert_tag, keep_replaced, reached, NewTag, LIVE};
+use crate::manifests::{id_of, live_named_tag, reached, start_lifetime, NextLifetime, LIVE};
 use crate::{execute, query_all, SqlStore};
 
 const INDEX_TYPES: [&str; 2] = [
@@ -192,56 +192,19 @@ impl TagStore for SqlStore {
         let Some(manifest_id) = manifest_id else {
             return Ok(RetargetOutcome::ManifestUnavailable);
         };
-        #[derive(FromQueryResult)]
-        struct Live {
-            id: i64,
-            manifest_id: i64,
-            lifetime_end_ms: Option<i64>,
-        }
-        let live: Vec<Live> = query_all(
-            db,
-            &*txn,
-            &format!(
-                "SELECT t.id, t.manifest_id, t.lifetime_end_ms FROM tag t \
-                 WHERE t.repository_id = ? AND t.name = ? AND NOT t.hidden AND {LIVE}"
-            ),
-            vec![repo.into(), r.name.into(), r.now_ms.into()],
-        )
-        .await?;
-        let seen = live.first().map(|t| (t.id, t.lifetime_end_ms));
-        if seen != r.replacing {
+        let live = live_named_tag(db, &*txn, repo, r.name, r.now_ms).await?;
+        if live.as_ref().map(|t| (t.id, t.lifetime_end_ms)) != r.replacing {
             return Ok(RetargetOutcome::Changed);
         }
-        if let Some(old) = live.first() {
-            execute(
-                db,
-                &*txn,
-                "UPDATE tag SET lifetime_end_ms = ? WHERE id = ?",
-                vec![r.now_ms.into(), old.id.into()],
-            )
-            .await?;
-            if old.manifest_id != manifest_id {
-                keep_replaced(
-                    db,
-                    &*txn,
-                    repo,
-                    old.manifest_id,
-                    r.now_ms,
-                    r.keep_replaced_ms,
-                )
-                .await?;
-            }
-        }
-        let tag = NewTag {
+        let next = NextLifetime {
             repository_id: repo,
             name: r.name,
             manifest_id,
-            start_ms: r.now_ms,
-            end_ms: None,
-            hidden: false,
+            now_ms: r.now_ms,
+            keep_replaced_ms: r.keep_replaced_ms,
             reversion: r.reversion,
         };
-        insert_tag(db, &*txn, tag).await?;
+        start_lifetime(db, &*txn, live.as_ref(), next).await?;
         execute(
             db,
             &*txn,

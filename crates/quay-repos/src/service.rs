@@ -85,7 +85,8 @@ impl Repositories {
         }
     }
 
-    fn log(
+    /// An entry about `repo`, its metadata naming it (`repo`, `namespace`) besides `extra`.
+    pub(crate) fn log(
         &self,
         kind: LogKind,
         caller: &Caller,

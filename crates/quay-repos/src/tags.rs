@@ -271,7 +271,9 @@ impl Tags {
         Ok(repo)
     }
 
+    /// Quay's tag log metadata: the repository, the acting user and the tag.
     fn log(
+        &self,
         kind: LogKind,
         caller: &Caller,
         repo: &Repository,
@@ -279,13 +281,11 @@ impl Tags {
         extra: serde_json::Value,
     ) -> NewLogEntry {
         let username = caller.principal.as_ref().map(|p| p.username.clone());
-        let mut metadata = json!({
-            "username": username, "repo": repo.name, "namespace": repo.namespace, "tag": tag,
-        });
+        let mut metadata = json!({"username": username, "tag": tag});
         if let (Some(m), Some(extra)) = (metadata.as_object_mut(), extra.as_object()) {
             m.extend(extra.clone());
         }
-        NewLogEntry::new(kind, caller, Some(repo.namespace_id), metadata).with_repository(repo.id)
+        self.repos.log(kind, caller, repo, metadata)
     }
 
     fn window_ms(repo: &Repository) -> i64 {
@@ -326,7 +326,7 @@ impl Tags {
             return Ok(());
         }
         let log = (live.end_ms.is_some() || end.is_some()).then(|| {
-            Self::log(
+            self.log(
                 LogKind::ChangeTagExpiration,
                 caller,
                 repo,
@@ -360,7 +360,7 @@ impl Tags {
         let now = now_ms();
         let existing = self.store.live_tag(repo.id, tag, now).await?;
         let log = if reversion {
-            Self::log(
+            self.log(
                 LogKind::RevertTag,
                 caller,
                 repo,
@@ -373,7 +373,7 @@ impl Tags {
             } else {
                 LogKind::CreateTag
             };
-            Self::log(
+            self.log(
                 kind,
                 caller,
                 repo,
@@ -468,7 +468,7 @@ impl TagService for Tags {
             .live_tag(repo.id, tag, now)
             .await?
             .ok_or(DomainError::NotFound)?;
-        let log = Self::log(LogKind::DeleteTag, caller, &repo, tag, json!({}));
+        let log = self.log(LogKind::DeleteTag, caller, &repo, tag, json!({}));
         if !self
             .store
             .set_tag_end(live.id, live.end_ms, Some(now), Some(log))
@@ -520,7 +520,7 @@ impl TagService for Tags {
                 DomainError::invalid("manifest_digest required when is_alive set to false")
             })?
         };
-        let log = Self::log(
+        let log = self.log(
             LogKind::PermanentlyDeleteTag,
             caller,
             &repo,
