@@ -196,6 +196,11 @@ async fn serve(cli: &Cli, config: Config) -> Result<(), String> {
             }
         }
     });
+    if state.config.feature_garbage_collection {
+        let every =
+            std::time::Duration::from_secs(state.config.garbage_collection_frequency.max(1));
+        tokio::spawn(state.garbage_collector().run_every(every));
+    }
     let server = HttpServer::new(move || quay_http::app(state.clone()))
         // A streamed response is written as headers, then body pieces: with Nagle's
         // algorithm a small blob's body waits for the client's delayed ACK (~40 ms).

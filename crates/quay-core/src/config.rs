@@ -146,6 +146,16 @@ pub struct Config {
     /// `POST .../tag/{tag}/expire` takes tags out of the time machine at once.
     #[serde(rename = "PERMANENTLY_DELETE_TAGS")]
     pub permanently_delete_tags: bool,
+    /// Run the garbage collector in the server (Quay's `FEATURE_GARBAGE_COLLECTION`).
+    #[serde(rename = "FEATURE_GARBAGE_COLLECTION")]
+    pub feature_garbage_collection: bool,
+    /// Seconds between collections.
+    #[serde(rename = "GARBAGE_COLLECTION_FREQUENCY")]
+    pub garbage_collection_frequency: u64,
+    /// Seconds after which an upload not advanced is abandoned, its chunks deleted
+    /// (Quay's blob upload cleanup: two days).
+    #[serde(rename = "BLOB_UPLOAD_MAX_AGE_SEC")]
+    pub blob_upload_max_age_sec: u64,
 
     /// Keys present in the sources that this version does not use.
     #[serde(skip)]
@@ -205,6 +215,9 @@ impl Default for Config {
             labeled_expiration_minimum: "1h".into(),
             labeled_expiration_maximum: "104w".into(),
             permanently_delete_tags: true,
+            feature_garbage_collection: true,
+            garbage_collection_frequency: 30,
+            blob_upload_max_age_sec: 2 * 24 * 3600,
             unknown: Vec::new(),
         }
     }
@@ -227,6 +240,9 @@ const KNOWN_KEYS: &[&str] = &[
     "LABELED_EXPIRATION_MINIMUM",
     "LABELED_EXPIRATION_MAXIMUM",
     "PERMANENTLY_DELETE_TAGS",
+    "FEATURE_GARBAGE_COLLECTION",
+    "GARBAGE_COLLECTION_FREQUENCY",
+    "BLOB_UPLOAD_MAX_AGE_SEC",
     "SERVER_HOSTNAME",
     "PREFERRED_URL_SCHEME",
     "DB_URI",

@@ -34,6 +34,7 @@ use quay_orgs::{
 };
 use quay_persistence::{Database, SqlStore};
 use quay_registry::blobs::Blobs;
+use quay_registry::gc::{GarbageCollector, GcSettings};
 use quay_registry::{RegistryState, TokenService};
 use quay_repos::quota::{NamespaceQuota, NoQuota};
 use quay_repos::tags::{TagService, Tags};
@@ -193,6 +194,15 @@ impl AppState {
     /// Asks `quota` before pushes add bytes to a namespace (none is enforced without).
     pub fn with_namespace_quota(self, quota: Arc<dyn NamespaceQuota>) -> Self {
         self.with_registry(|r| RegistryState { quota, ..r.share() })
+    }
+
+    /// The garbage collector over this state's database and blob storage.
+    pub fn garbage_collector(&self) -> GarbageCollector {
+        GarbageCollector::new(
+            Arc::new(SqlStore::new(self.db.clone())),
+            self.registry.blobs.storage.clone(),
+            GcSettings::from_config(&self.config),
+        )
     }
 
     fn with_registry(mut self, change: impl FnOnce(&RegistryState) -> RegistryState) -> Self {

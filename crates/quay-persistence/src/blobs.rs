@@ -3,12 +3,13 @@
 use async_trait::async_trait;
 use chrono::Utc;
 use quay_core::DomainResult;
-use quay_repos::blobs::{BlobMetaStore, Upload};
-use sea_orm::FromQueryResult;
+use quay_repos::blobs::{BlobMetaStore, CommitBytes, Upload};
+use sea_orm::{ConnectionTrait, FromQueryResult};
 
-use crate::{execute, query_all, SqlStore};
+use crate::digest_lock::DigestGuard;
+use crate::{db_err, execute, query_all, Database, SqlStore};
 
-fn count(n: u64) -> i64 {
+pub(crate) fn count(n: u64) -> i64 {
     n.min(i64::MAX as u64) as i64
 }
 
@@ -94,47 +95,51 @@ impl BlobMetaStore for SqlStore {
         Ok(updated == 1)
     }
 
-    async fn link_blob(
+    async fn store_blob(
         &self,
         repository_id: i64,
         digest: &str,
         size: u64,
         upload: Option<&str>,
+        commit: CommitBytes<'_>,
     ) -> DomainResult<()> {
-        let now = Utc::now();
-        let txn = self.db.begin_write().await?;
-        execute(
-            &self.db,
-            &*txn,
-            "INSERT INTO blob (digest, size, created) SELECT ?, ?, ? \
-             WHERE NOT EXISTS (SELECT 1 FROM blob WHERE digest = ?)",
-            vec![digest.into(), count(size).into(), now.into(), digest.into()],
-        )
-        .await?;
-        execute(
-            &self.db,
-            &*txn,
-            "INSERT INTO repository_blob (repository_id, blob_id, created) \
-             SELECT ?, b.id, ? FROM blob b WHERE b.digest = ? AND NOT EXISTS \
-             (SELECT 1 FROM repository_blob rb WHERE rb.repository_id = ? AND rb.blob_id = b.id)",
-            vec![
-                repository_id.into(),
-                now.into(),
-                digest.into(),
-                repository_id.into(),
-            ],
-        )
-        .await?;
-        if let Some(uuid) = upload {
-            execute(
-                &self.db,
-                &*txn,
-                "DELETE FROM blob_upload WHERE uuid = ?",
-                vec![uuid.into()],
-            )
-            .await?;
+        let guard = self.db.lock_digests(&[digest]).await?;
+        commit.await?;
+        match guard {
+            DigestGuard::Postgres(txn) => {
+                hold_blob(&self.db, &txn, repository_id, digest, size, upload).await?;
+                txn.commit().await.map_err(db_err)
+            }
+            DigestGuard::Local { .. } => {
+                let txn = self.db.begin_write().await?;
+                hold_blob(&self.db, &*txn, repository_id, digest, size, upload).await?;
+                txn.commit().await
+            }
         }
-        txn.commit().await
+    }
+
+    async fn mount_blob(
+        &self,
+        repository_id: i64,
+        source_repository_id: i64,
+        digest: &str,
+    ) -> DomainResult<Option<u64>> {
+        let guard = self.db.lock_digests(&[digest]).await?;
+        let Some(size) = self.repository_blob(source_repository_id, digest).await? else {
+            return Ok(None);
+        };
+        match guard {
+            DigestGuard::Postgres(txn) => {
+                hold_blob(&self.db, &txn, repository_id, digest, size, None).await?;
+                txn.commit().await.map_err(db_err)?;
+            }
+            DigestGuard::Local { .. } => {
+                let txn = self.db.begin_write().await?;
+                hold_blob(&self.db, &*txn, repository_id, digest, size, None).await?;
+                txn.commit().await?;
+            }
+        }
+        Ok(Some(size))
     }
 
     async fn delete_upload(&self, uuid: &str) -> DomainResult<bool> {
@@ -149,4 +154,44 @@ impl BlobMetaStore for SqlStore {
         txn.commit().await?;
         Ok(deleted > 0)
     }
+}
+
+/// Records blob `digest` (if new) as held by the repository, received now (which starts
+/// its grace against collection again), and ends the upload `upload` if given.
+async fn hold_blob(
+    db: &Database,
+    conn: &impl ConnectionTrait,
+    repository_id: i64,
+    digest: &str,
+    size: u64,
+    upload: Option<&str>,
+) -> DomainResult<()> {
+    let now = Utc::now();
+    execute(
+        db,
+        conn,
+        "INSERT INTO blob (digest, size, created) SELECT ?, ?, ? \
+         WHERE NOT EXISTS (SELECT 1 FROM blob WHERE digest = ?)",
+        vec![digest.into(), count(size).into(), now.into(), digest.into()],
+    )
+    .await?;
+    execute(
+        db,
+        conn,
+        "INSERT INTO repository_blob (repository_id, blob_id, created) \
+         SELECT ?, b.id, ? FROM blob b WHERE b.digest = ? \
+         ON CONFLICT (repository_id, blob_id) DO UPDATE SET created = excluded.created",
+        vec![repository_id.into(), now.into(), digest.into()],
+    )
+    .await?;
+    if let Some(uuid) = upload {
+        execute(
+            db,
+            conn,
+            "DELETE FROM blob_upload WHERE uuid = ?",
+            vec![uuid.into()],
+        )
+        .await?;
+    }
+    Ok(())
 }

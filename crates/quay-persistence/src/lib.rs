@@ -16,7 +16,9 @@ mod apptokens;
 mod auth;
 mod blobs;
 mod credentials;
+mod digest_lock;
 pub mod entity;
+mod gc;
 mod logs;
 mod manifests;
 mod orgs;
@@ -49,6 +51,9 @@ pub struct Database {
     conn: DatabaseConnection,
     /// Serializes writers on SQLite; `None` on PostgreSQL.
     write_lock: Option<Arc<Mutex<()>>>,
+    /// Serializes a blob's commits and its collection within this process (SQLite);
+    /// PostgreSQL uses advisory locks, which hold across replicas.
+    digest_locks: Arc<digest_lock::DigestLocks>,
 }
 
 impl Database {
@@ -81,6 +86,7 @@ impl Database {
         Ok(Database {
             conn,
             write_lock: is_sqlite.then(|| Arc::new(Mutex::new(()))),
+            digest_locks: Arc::new(digest_lock::DigestLocks::new()),
         })
     }
 
@@ -126,6 +132,17 @@ impl Database {
         };
         let txn = self.conn.begin().await.map_err(db_err)?;
         Ok(WriteTxn { txn, _guard: guard })
+    }
+
+    /// The row-lock clause that keeps rows a write is about to reference from being
+    /// collected under it: ` FOR SHARE [OF table]` on PostgreSQL; nothing on SQLite,
+    /// whose writers (collection included) run one at a time.
+    pub(crate) fn share_lock(&self, of: Option<&str>) -> String {
+        match (self.backend(), of) {
+            (DbBackend::Postgres, Some(table)) => format!(" FOR SHARE OF {table}"),
+            (DbBackend::Postgres, None) => " FOR SHARE".into(),
+            _ => String::new(),
+        }
     }
 
     /// A statement with `?` placeholders, rewritten to `$n` for PostgreSQL.

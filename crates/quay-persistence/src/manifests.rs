@@ -74,12 +74,13 @@ pub(crate) async fn id_of(
     Ok(rows.first().map(|r| r.id))
 }
 
-/// The ids of `digests` as `sql` (ending in `IN`) finds them, in the order given; the
-/// first digest it does not find is the error.
+/// The ids of `digests` as `sql` (ending in `IN`, followed by `lock`) finds them, in
+/// the order given; the first digest it does not find is the error.
 async fn ids_of_all(
     db: &Database,
     conn: &impl ConnectionTrait,
     sql: &str,
+    lock: &str,
     mut values: Vec<Value>,
     digests: &[String],
 ) -> DomainResult<Result<Vec<i64>, String>> {
@@ -93,7 +94,7 @@ async fn ids_of_all(
     }
     let marks = vec!["?"; digests.len()].join(", ");
     values.extend(digests.iter().map(|d| Value::from(d.clone())));
-    let found: Vec<Found> = query_all(db, conn, &format!("{sql} ({marks})"), values).await?;
+    let found: Vec<Found> = query_all(db, conn, &format!("{sql} ({marks}){lock}"), values).await?;
     let mut ids = Vec::with_capacity(digests.len());
     for digest in digests {
         match found.iter().find(|f| &f.digest == digest) {
@@ -172,6 +173,7 @@ impl ManifestStore for SqlStore {
             "SELECT b.id AS id, b.digest AS digest FROM blob b \
              JOIN repository_blob rb ON rb.blob_id = b.id \
              WHERE rb.repository_id = ? AND b.digest IN",
+            &db.share_lock(Some("b")),
             vec![repo.into()],
             &m.blobs,
         )
@@ -184,6 +186,7 @@ impl ManifestStore for SqlStore {
             db,
             &*txn,
             "SELECT id, digest FROM manifest WHERE repository_id = ? AND digest IN",
+            &db.share_lock(None),
             vec![repo.into()],
             &m.children,
         )
@@ -192,11 +195,15 @@ impl ManifestStore for SqlStore {
             Ok(ids) => ids,
             Err(missing) => return Ok(Err(ManifestRejection::MissingReference(missing))),
         };
+        let find_sql = format!(
+            "SELECT id FROM manifest WHERE repository_id = ? AND digest = ?{}",
+            db.share_lock(None)
+        );
         let find_manifest = || {
             id_of(
                 db,
                 &*txn,
-                "SELECT id FROM manifest WHERE repository_id = ? AND digest = ?",
+                &find_sql,
                 vec![repo.into(), m.digest.clone().into()],
             )
         };

@@ -155,8 +155,9 @@ impl TagStore for SqlStore {
                     &*txn,
                     &format!(
                         "SELECT m.id FROM manifest m WHERE m.repository_id = ? AND m.digest = ? \
-                         AND {}",
-                        reached()
+                         AND {}{}",
+                        reached(),
+                        db.share_lock(Some("m"))
                     ),
                     vec![
                         repo.into(),
@@ -175,8 +176,9 @@ impl TagStore for SqlStore {
                     &format!(
                         "SELECT m.id FROM manifest m WHERE m.repository_id = ? AND m.digest = ? \
                          AND ({} OR EXISTS (SELECT 1 FROM tag h WHERE h.manifest_id = m.id \
-                         AND NOT h.hidden AND (h.lifetime_end_ms IS NULL OR h.lifetime_end_ms > ?)))",
-                        reached()
+                         AND NOT h.hidden AND (h.lifetime_end_ms IS NULL OR h.lifetime_end_ms > ?))){}",
+                        reached(),
+                        db.share_lock(Some("m"))
                     ),
                     vec![
                         repo.into(),

@@ -17,6 +17,7 @@ use actix_web::web::{Data, Path, Payload};
 use actix_web::{HttpRequest, HttpResponse};
 use futures_util::{StreamExt, TryStreamExt};
 use quay_auth::secret::random_uuid;
+use quay_core::DomainError;
 use quay_repos::blobs::{BlobMetaStore, Upload};
 use quay_repos::Repository;
 use quay_storage::{BlobStore, Digest, StorageError};
@@ -346,22 +347,29 @@ async fn store_blob(
         return Err(digest_invalid());
     }
     check_quota(state, repo, upload.byte_count).await?;
-    let blobs = &state.blobs;
-    blobs
-        .storage
-        .commit_upload(&upload.uuid, upload.chunk_count, expected)
-        .await
-        .map_err(storage_error)?;
-    blobs
+    let storage = &state.blobs.storage;
+    state
+        .blobs
         .meta
-        .link_blob(
+        .store_blob(
             repo.id,
             expected.as_str(),
             upload.byte_count,
             has_row.then_some(upload.uuid.as_str()),
+            Box::pin(async move {
+                storage
+                    .commit_upload(&upload.uuid, upload.chunk_count, expected)
+                    .await
+                    .map_err(commit_failed)
+            }),
         )
         .await
         .map_err(RegistryError::internal)
+}
+
+/// A storage failure while committing verified bytes: always ours, never the client's.
+fn commit_failed(e: StorageError) -> DomainError {
+    DomainError::Internal(format!("committing a blob failed: {e}"))
 }
 
 fn created(repo: &Repository, digest: &Digest) -> HttpResponse {
@@ -436,15 +444,22 @@ async fn monolithic_small(
     }
     let size = bytes.len() as u64;
     check_quota(state, repo, size).await?;
-    let blobs = &state.blobs;
-    blobs
-        .storage
-        .put_verified_blob(expected, bytes)
-        .await
-        .map_err(storage_error)?;
-    blobs
+    let storage = &state.blobs.storage;
+    state
+        .blobs
         .meta
-        .link_blob(repo.id, expected.as_str(), size, None)
+        .store_blob(
+            repo.id,
+            expected.as_str(),
+            size,
+            None,
+            Box::pin(async move {
+                storage
+                    .put_verified_blob(expected, bytes)
+                    .await
+                    .map_err(commit_failed)
+            }),
+        )
         .await
         .map_err(RegistryError::internal)?;
     Ok(created(repo, expected))
@@ -511,13 +526,16 @@ pub async fn start_upload(
                 .map_err(RegistryError::internal)?;
             if let Some(size) = size {
                 check_quota(&state, &repo, size).await?;
-                state
+                let mounted = state
                     .blobs
                     .meta
-                    .link_blob(repo.id, digest.as_str(), size, None)
+                    .mount_blob(repo.id, source.id, digest.as_str())
                     .await
                     .map_err(RegistryError::internal)?;
-                return Ok(created(&repo, &digest));
+                // Gone since (collected): a plain upload, as for a source without it.
+                if mounted.is_some() {
+                    return Ok(created(&repo, &digest));
+                }
             }
         }
     }

@@ -15,6 +15,7 @@ pub mod auth;
 pub mod blobs;
 mod catalog;
 pub mod error;
+pub mod gc;
 mod handlers;
 pub mod manifests;
 pub mod scope;

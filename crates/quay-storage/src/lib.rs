@@ -414,12 +414,54 @@ impl BlobStore {
         }
     }
 
+    /// Upload chunks last written before `before`, with the upload each belongs to (for
+    /// sweeping the chunks of uploads that no longer exist).
+    pub async fn upload_chunks_before(
+        &self,
+        before: chrono::DateTime<chrono::Utc>,
+    ) -> StorageResult<Vec<UploadChunk>> {
+        let mut listing = self.inner.list(Some(&Path::from("uploads")));
+        let mut chunks = Vec::new();
+        while let Some(meta) = listing.try_next().await? {
+            if meta.last_modified >= before {
+                continue;
+            }
+            let upload = meta
+                .location
+                .filename()
+                .and_then(|name| name.rsplit_once('-'))
+                .map(|(upload, _)| upload.to_string());
+            if let Some(upload) = upload {
+                chunks.push(UploadChunk {
+                    upload,
+                    location: meta.location,
+                });
+            }
+        }
+        Ok(chunks)
+    }
+
+    /// Removes one upload chunk found by [`Self::upload_chunks_before`].
+    pub async fn delete_upload_chunk(&self, chunk: &UploadChunk) -> StorageResult<()> {
+        match self.inner.delete(&chunk.location).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     pub async fn delete_blob(&self, digest: &Digest) -> StorageResult<()> {
         match self.inner.delete(&Self::blob_path(digest)).await {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
             Err(e) => Err(e.into()),
         }
     }
+}
+
+/// A stored chunk of upload `upload`.
+#[derive(Debug, Clone)]
+pub struct UploadChunk {
+    pub upload: String,
+    location: Path,
 }
 
 /// A SHA-256 state fed on a blocking-pool thread, in batches of about [`Hashing::BATCH`]

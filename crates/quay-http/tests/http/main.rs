@@ -10,6 +10,7 @@ mod apptoken;
 mod contract;
 mod coverage;
 mod credentials;
+mod gc;
 mod identities;
 mod oauth;
 mod permissions;
