@@ -47,5 +47,10 @@ bench-registry:
 bench-tags:
     bash scripts/bench-tags.sh
 
+# Garbage collection throughput (blobs/s) on SQLite and PostgreSQL; writes
+# docs/benchmarks.md.
+bench-gc:
+    bash scripts/bench-gc.sh
+
 # All benchmarks.
-bench: bench-api bench-auth bench-registry bench-tags
+bench: bench-api bench-auth bench-registry bench-tags bench-gc

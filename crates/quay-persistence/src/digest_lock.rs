@@ -48,15 +48,17 @@ impl Database {
             keys.sort_unstable();
             keys.dedup();
             let txn = self.conn.begin().await.map_err(db_err)?;
-            for k in keys {
-                execute(
-                    self,
-                    &txn,
-                    "SELECT pg_advisory_xact_lock(?)",
-                    vec![(k as i64).into()],
-                )
-                .await?;
-            }
+            // One statement, taking the locks in the order given.
+            execute(
+                self,
+                &txn,
+                &format!(
+                    "SELECT pg_advisory_xact_lock(k) FROM (VALUES {}) AS v(k)",
+                    vec!["(CAST(? AS BIGINT))"; keys.len()].join(", ")
+                ),
+                keys.iter().map(|k| (*k as i64).into()).collect(),
+            )
+            .await?;
             return Ok(DigestGuard::Postgres(txn));
         }
         let mut stripes: Vec<usize> = keys.iter().map(|k| (*k as usize) % STRIPES).collect();

@@ -161,15 +161,9 @@ impl GcStore for SqlStore {
             txn.commit().await?;
             deleted
         };
-        for blob in &deleted {
-            // Bytes whose row is gone and that could not be deleted only cost space: a
-            // later commit of the digest finds them in place, which is correct for
-            // content-addressed bytes.
-            if let Err(e) = delete(blob.digest.clone()).await {
-                tracing::warn!(digest = %blob.digest, error = %e, "deleting a collected blob's bytes failed");
-            }
-        }
-        Ok(deleted.len() as u64)
+        let count = deleted.len() as u64;
+        delete(deleted.into_iter().map(|b| b.digest).collect()).await;
+        Ok(count)
     }
 
     async fn purge_uploads(

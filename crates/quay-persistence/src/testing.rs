@@ -407,6 +407,117 @@ pub async fn bulk_load_tags(db: &Database, repository_id: i64, count: u64) -> St
     digest
 }
 
+/// An image for [`bulk_load_images`]: its manifest's digest and its blobs.
+pub struct BulkImage {
+    pub manifest_digest: String,
+    /// `(digest, size)` of the config and layers.
+    pub blobs: Vec<(String, u64)>,
+}
+
+/// Bulk-loads `images` into the repository: blob rows (received `received_ms_ago`
+/// milliseconds ago), manifests referencing them, and one tag `<tag_prefix><n>` each, ended
+/// `ended_ms_ago` milliseconds ago or live (`None`). For benchmarks of collection; the
+/// bytes are the caller's to store.
+pub async fn bulk_load_images(
+    db: &Database,
+    repository_id: i64,
+    images: &[BulkImage],
+    tag_prefix: &str,
+    received_ms_ago: i64,
+    ended_ms_ago: Option<i64>,
+) {
+    use sea_orm::ConnectionTrait;
+    let now = chrono::Utc::now();
+    let received = now - chrono::Duration::milliseconds(received_ms_ago);
+    let run = |sql: String, values: Vec<sea_orm::Value>| async move {
+        db.connection()
+            .execute(db.stmt(&sql, values))
+            .await
+            .expect("bulk load");
+    };
+    for (batch, images) in images.chunks(100).enumerate() {
+        let blobs: Vec<&(String, u64)> = images.iter().flat_map(|i| &i.blobs).collect();
+        let marks = vec!["(?, ?, ?)"; blobs.len()].join(", ");
+        let mut values = Vec::new();
+        for (digest, size) in &blobs {
+            values.extend([
+                digest.clone().into(),
+                (*size as i64).into(),
+                received.into(),
+            ]);
+        }
+        run(
+            format!("INSERT INTO blob (digest, size, created) VALUES {marks} ON CONFLICT (digest) DO NOTHING"),
+            values,
+        )
+        .await;
+        let mut values = Vec::new();
+        for (digest, _) in &blobs {
+            values.push(digest.clone().into());
+        }
+        let marks = vec!["?"; blobs.len()].join(", ");
+        run(
+            format!(
+                "INSERT INTO repository_blob (repository_id, blob_id, created) \
+                 SELECT {repository_id}, id, created FROM blob WHERE digest IN ({marks}) \
+                 ON CONFLICT (repository_id, blob_id) DO NOTHING"
+            ),
+            values,
+        )
+        .await;
+        for (n, image) in images.iter().enumerate() {
+            let n = batch * 100 + n;
+            run(
+                "INSERT INTO manifest (repository_id, digest, media_type, size, layers_size, \
+                 bytes, created) VALUES (?, ?, ?, 2, 0, ?, ?)"
+                    .into(),
+                vec![
+                    repository_id.into(),
+                    image.manifest_digest.clone().into(),
+                    "application/vnd.oci.image.manifest.v1+json".into(),
+                    b"{}".to_vec().into(),
+                    now.into(),
+                ],
+            )
+            .await;
+            let marks = vec!["?"; image.blobs.len()].join(", ");
+            let mut values: Vec<sea_orm::Value> =
+                vec![repository_id.into(), image.manifest_digest.clone().into()];
+            values.extend(image.blobs.iter().map(|(d, _)| d.clone().into()));
+            run(
+                format!(
+                    "INSERT INTO manifest_blob (manifest_id, blob_id) SELECT m.id, b.id \
+                     FROM manifest m, blob b WHERE m.repository_id = ? AND m.digest = ? \
+                     AND b.digest IN ({marks})"
+                ),
+                values,
+            )
+            .await;
+            let start = now.timestamp_millis() - received_ms_ago;
+            let end = ended_ms_ago.map(|ago| now.timestamp_millis() - ago);
+            run(
+                "INSERT INTO tag (repository_id, name, manifest_id, lifetime_start_ms, \
+                 lifetime_end_ms, hidden, reversion) SELECT ?, ?, id, ?, ?, false, false \
+                 FROM manifest WHERE repository_id = ? AND digest = ?"
+                    .into(),
+                vec![
+                    repository_id.into(),
+                    format!("{tag_prefix}{n}").into(),
+                    start.into(),
+                    end.into(),
+                    repository_id.into(),
+                    image.manifest_digest.clone().into(),
+                ],
+            )
+            .await;
+        }
+    }
+    db.connection()
+        .execute_unprepared("ANALYZE")
+        .await
+        .expect("analyze");
+}
+
 #[cfg(test)]
 mod tests {
     use super::with_database_name;

@@ -13,6 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
+use futures_util::StreamExt;
 use quay_core::config::Config;
 use quay_core::{DomainError, DomainResult};
 use quay_repos::gc::GcStore;
@@ -20,6 +21,9 @@ use quay_storage::{BlobStore, Digest};
 
 /// How many rows one transaction of a stage deletes at most.
 const BATCH: u64 = 500;
+
+/// Blob deletions in flight at once (each a file removal or an object store request).
+const DELETES_IN_FLIGHT: usize = 16;
 
 /// What one collection removed.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -67,6 +71,26 @@ fn storage_failed(e: quay_storage::StorageError) -> DomainError {
     DomainError::Internal(format!("garbage collection storage failure: {e}"))
 }
 
+/// Deletes the bytes of collected blobs, several at a time. Bytes left behind only cost
+/// space: a later commit of the digest finds them in place, which is right for
+/// content-addressed bytes.
+async fn delete_bytes(storage: BlobStore, digests: Vec<String>) {
+    futures_util::stream::iter(digests)
+        .for_each_concurrent(DELETES_IN_FLIGHT, |digest| {
+            let storage = storage.clone();
+            async move {
+                let Some(parsed) = Digest::parse(&digest) else {
+                    tracing::warn!(%digest, "a collected blob's digest is not valid");
+                    return;
+                };
+                if let Err(e) = storage.delete_blob(&parsed).await {
+                    tracing::warn!(%digest, error = %e, "deleting a collected blob's bytes failed");
+                }
+            }
+        })
+        .await;
+}
+
 impl GarbageCollector {
     pub fn new(store: Arc<dyn GcStore>, storage: BlobStore, settings: GcSettings) -> Self {
         GarbageCollector {
@@ -97,14 +121,10 @@ impl GarbageCollector {
             }
         }
         let storage = self.storage.clone();
-        let delete = move |digest: String| {
+        let delete = move |digests: Vec<String>| {
             let storage = storage.clone();
-            Box::pin(async move {
-                let digest = Digest::parse(&digest)
-                    .ok_or_else(|| DomainError::Internal(format!("stored digest {digest}")))?;
-                storage.delete_blob(&digest).await.map_err(storage_failed)
-            })
-                as std::pin::Pin<Box<dyn std::future::Future<Output = DomainResult<()>> + Send>>
+            Box::pin(delete_bytes(storage, digests))
+                as std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>
         };
         let received_before = ago(self.settings.blob_grace);
         loop {

@@ -14,10 +14,10 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use quay_core::DomainResult;
 
-/// Deletes the stored bytes of the blob with this digest (the storage step of
-/// [`GcStore::collect_blobs`]).
+/// Deletes the stored bytes of the blobs with these digests (the storage step of
+/// [`GcStore::collect_blobs`]); a failure only costs space, so it reports none.
 pub type DeleteBytes<'a> =
-    &'a (dyn Fn(String) -> Pin<Box<dyn Future<Output = DomainResult<()>> + Send>> + Sync);
+    &'a (dyn Fn(Vec<String>) -> Pin<Box<dyn Future<Output = ()> + Send>> + Sync);
 
 /// An upload row left behind.
 #[derive(Debug, Clone, PartialEq, Eq)]
