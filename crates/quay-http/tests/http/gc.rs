@@ -514,3 +514,63 @@ async fn a_deleted_repository_leaves_its_blobs_to_the_collector() {
     assert_eq!(report.blobs, 2, "{report:?}");
     assert!(!r.stored(b"a layer of the repo").await);
 }
+
+#[actix_web::test]
+async fn removing_an_index_from_the_time_machine_takes_its_submanifests_only_when_asked() {
+    let r = Registry::new(config(3600, 3600)).await;
+    // Children pushed by digest: kept by hidden tags for PUSH_TEMP_TAG_EXPIRATION_SEC.
+    let mut children = Vec::new();
+    for arch in ["amd64", "arm64", "s390x", "ppc64le"] {
+        let config = r
+            .upload(format!("{{\"arch\": \"{arch}\"}}").as_bytes())
+            .await;
+        let layer = r.upload(format!("{arch} layer").as_bytes()).await;
+        let manifest = serde_json::to_vec(&json!({
+            "schemaVersion": 2, "mediaType": DOCKER, "config": config, "layers": [layer],
+        }))
+        .unwrap();
+        let digest = Digest::of(&manifest).to_string();
+        let put = r.put_manifest(&digest, DOCKER, &manifest).await;
+        assert_eq!(put.status, StatusCode::CREATED);
+        children.push((digest, manifest.len()));
+    }
+    let index = |pair: &[(String, usize)]| {
+        let entries: Vec<Value> = pair
+            .iter()
+            .map(|(d, size)| {
+                json!({"mediaType": DOCKER, "size": size, "digest": d,
+                                   "platform": {"architecture": "x", "os": "linux"}})
+            })
+            .collect();
+        serde_json::to_vec(&json!({"schemaVersion": 2, "mediaType": LIST, "manifests": entries}))
+            .unwrap()
+    };
+    for (tag, pair) in [("multi", &children[..2]), ("other", &children[2..])] {
+        let put = r.put_manifest(tag, LIST, &index(pair)).await;
+        assert_eq!(put.status, StatusCode::CREATED);
+    }
+    let expire = |tag: &'static str, body: Value| {
+        let r = &r;
+        async move {
+            let url = format!("/api/v1/repository/admin/app/tag/{tag}/expire");
+            let res = r.h.post(&url, Some(&r.api), body).await;
+            assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+        }
+    };
+    expire(
+        "multi",
+        json!({"is_alive": true, "include_submanifests": true}),
+    )
+    .await;
+    expire("other", json!({"is_alive": true})).await;
+    let rr = &r;
+    let status =
+        |digest: String| async move { rr.get(&format!("manifests/{digest}"), DOCKER).await.status };
+    assert_eq!(status(children[0].0.clone()).await, StatusCode::NOT_FOUND);
+    assert_eq!(status(children[2].0.clone()).await, StatusCode::OK);
+
+    // Both indexes go at once; only multi's children with them.
+    let report = r.collect().await;
+    assert_eq!(report.manifests, 4, "{report:?}");
+    assert_eq!(status(children[3].0.clone()).await, StatusCode::OK);
+}
