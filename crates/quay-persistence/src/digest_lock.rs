@@ -24,7 +24,7 @@ impl DigestLocks {
 }
 
 /// A stable 64-bit key of a digest (FNV-1a): the advisory lock's key, or its stripe.
-fn key(digest: &str) -> u64 {
+pub(crate) fn key(digest: &str) -> u64 {
     digest.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
     })

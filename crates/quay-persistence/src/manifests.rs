@@ -446,6 +446,10 @@ pub(crate) struct LiveTag {
     pub lifetime_end_ms: Option<i64>,
 }
 
+/// The live lifetime of a named tag, for a transaction about to change the tag: on
+/// PostgreSQL it first takes the name's advisory lock, so two changes of one tag run one
+/// after the other and the second sees what the first did (two pushes or moves at once
+/// would otherwise both end the same lifetime and both start one).
 pub(crate) async fn live_named_tag(
     db: &Database,
     conn: &impl ConnectionTrait,
@@ -453,6 +457,16 @@ pub(crate) async fn live_named_tag(
     name: &str,
     now_ms: i64,
 ) -> DomainResult<Option<LiveTag>> {
+    if db.backend() == sea_orm::DbBackend::Postgres {
+        let key = crate::digest_lock::key(&format!("tag {repository_id} {name}"));
+        execute(
+            db,
+            conn,
+            "SELECT pg_advisory_xact_lock(?)",
+            vec![(key as i64).into()],
+        )
+        .await?;
+    }
     let live: Vec<LiveTag> = query_all(
         db,
         conn,

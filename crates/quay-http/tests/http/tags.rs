@@ -268,6 +268,55 @@ async fn put_creates_and_moves_tags_with_their_logs() {
 }
 
 #[actix_web::test]
+async fn concurrent_moves_of_one_tag_each_win_or_say_so() {
+    let repo = Repo::new().await;
+    let mut digests = Vec::new();
+    for i in 0..6 {
+        digests.push(repo.push(&format!("image {i}"), &format!("t{i}")).await.0);
+    }
+    let r = repo
+        .put_tag("moving", json!({"manifest_digest": digests[0]}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let moves = digests[1..].iter().map(|d| {
+        let repo = &repo;
+        async move {
+            repo.h
+                .put(
+                    "/api/v1/repository/admin/app/tag/moving",
+                    Some(&repo.api),
+                    json!({"manifest_digest": d}),
+                )
+                .await
+        }
+    });
+    let answers = futures_util::future::join_all(moves).await;
+    let mut won = 0;
+    for a in &answers {
+        match a.status {
+            StatusCode::CREATED => won += 1,
+            StatusCode::BAD_REQUEST => assert_eq!(a.body["detail"], "Could not move tag"),
+            other => panic!("{other}: {}", a.body),
+        }
+    }
+    assert!(won >= 1);
+    // One lifetime per move that won, plus the first; exactly one of them alive.
+    let history = repo.tags("?specificTag=moving").await;
+    let lifetimes = history.body["tags"].as_array().unwrap();
+    assert_eq!(lifetimes.len(), won + 1, "{}", history.body);
+    let alive: Vec<&Value> = lifetimes
+        .iter()
+        .filter(|t| t.get("end_ts").is_none())
+        .collect();
+    assert_eq!(alive.len(), 1, "{}", history.body);
+    let live_digest = alive[0]["manifest_digest"].as_str().unwrap();
+    assert_eq!(
+        repo.pull("moving").await.header("Docker-Content-Digest"),
+        live_digest
+    );
+}
+
+#[actix_web::test]
 async fn expirations_in_the_future_clamp_and_in_the_past_are_refused() {
     let repo = Repo::new().await;
     let (a, _) = repo.push("a", "v1").await;
@@ -320,10 +369,12 @@ async fn an_expired_tag_is_gone_from_v2_but_stays_in_history() {
     .await;
     let (a, _) = repo.push("a", "soon").await;
     let (_, _) = repo.push("b", "stays").await;
-    let at = chrono::Utc::now().timestamp() + 1;
+    // Whole seconds, and time for a busy machine to get the request there first.
+    let at = chrono::Utc::now().timestamp() + 3;
     let r = repo.put_tag("soon", json!({"expiration": at})).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
-    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let left = at - chrono::Utc::now().timestamp() + 1;
+    tokio::time::sleep(Duration::from_secs(left.max(0) as u64)).await;
 
     let pulled = repo.pull("soon").await;
     assert_eq!(pulled.status, StatusCode::NOT_FOUND);
