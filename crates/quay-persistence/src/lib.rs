@@ -17,6 +17,7 @@ mod auth;
 mod blobs;
 mod credentials;
 pub mod entity;
+mod labels;
 mod logs;
 mod manifests;
 mod orgs;

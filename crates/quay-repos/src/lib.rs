@@ -7,6 +7,7 @@
 //! its audit log entry.
 
 pub mod blobs;
+pub mod labels;
 pub mod manifests;
 mod model;
 pub mod permissions;
