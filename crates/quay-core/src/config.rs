@@ -143,6 +143,10 @@ pub struct Config {
         deserialize_with = "scalar_string"
     )]
     pub labeled_expiration_maximum: String,
+    /// `GET .../manifest/{manifestref}/security` exists. No scanner (Clair) is wired
+    /// up yet, so it answers as Quay does without one.
+    #[serde(rename = "FEATURE_SECURITY_SCANNER")]
+    pub feature_security_scanner: bool,
     /// `POST .../tag/{tag}/expire` takes tags out of the time machine at once.
     #[serde(rename = "PERMANENTLY_DELETE_TAGS")]
     pub permanently_delete_tags: bool,
@@ -205,6 +209,7 @@ impl Default for Config {
             labeled_expiration_minimum: "1h".into(),
             labeled_expiration_maximum: "104w".into(),
             permanently_delete_tags: true,
+            feature_security_scanner: false,
             unknown: Vec::new(),
         }
     }
@@ -227,6 +232,7 @@ const KNOWN_KEYS: &[&str] = &[
     "LABELED_EXPIRATION_MINIMUM",
     "LABELED_EXPIRATION_MAXIMUM",
     "PERMANENTLY_DELETE_TAGS",
+    "FEATURE_SECURITY_SCANNER",
     "SERVER_HOSTNAME",
     "PREFERRED_URL_SCHEME",
     "DB_URI",

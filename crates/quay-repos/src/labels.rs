@@ -7,6 +7,7 @@
 //! lists it). Labels come from the image config at push (`manifest`, read-only) or from
 //! the API (`api`); keys under Quay's reserved prefixes cannot be added over the API.
 
+use std::convert::Infallible;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -251,14 +252,14 @@ pub trait ManifestService: Send + Sync {
         uuid: &str,
     ) -> DomainResult<()>;
 
-    /// The manifest's vulnerability report. No scanner is configured here, so for a
-    /// manifest the repository holds this is Quay's answer without one.
+    /// The manifest's vulnerability report. No scanner is wired up, so there is none:
+    /// for a manifest the repository holds, the error is Quay's without a scanner.
     async fn security(
         &self,
         caller: &Caller,
         repo: &RepositoryName,
         digest: &str,
-    ) -> DomainResult<()>;
+    ) -> DomainResult<Infallible>;
 }
 
 /// [`ManifestService`] on the repository service (access checks) and a [`LabelStore`].
@@ -440,7 +441,7 @@ impl ManifestService for Manifests {
         caller: &Caller,
         name: &RepositoryName,
         digest: &str,
-    ) -> DomainResult<()> {
+    ) -> DomainResult<Infallible> {
         let (repo, _) = self.repos.authorized(caller, name, Role::Read).await?;
         // Quay looks the manifest up with `allow_dead`: untagged ones have a report too.
         self.store
