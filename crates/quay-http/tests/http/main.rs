@@ -11,6 +11,7 @@ mod contract;
 mod coverage;
 mod credentials;
 mod identities;
+mod manifests;
 mod oauth;
 mod permissions;
 mod registry_auth;
