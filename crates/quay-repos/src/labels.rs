@@ -236,12 +236,14 @@ pub trait ManifestService: Send + Sync {
         uuid: &str,
     ) -> DomainResult<Label>;
 
+    /// `label` is the request body as read, or why it is not a valid one: Quay checks
+    /// permissions and the repository's state before the body.
     async fn add_label(
         &self,
         caller: &Caller,
         repo: &RepositoryName,
         digest: &str,
-        label: NewLabel,
+        label: Result<NewLabel, String>,
     ) -> DomainResult<Label>;
 
     async fn delete_label(
@@ -339,9 +341,10 @@ impl ManifestService for Manifests {
         caller: &Caller,
         name: &RepositoryName,
         digest: &str,
-        new: NewLabel,
+        new: Result<NewLabel, String>,
     ) -> DomainResult<Label> {
         let repo = self.writable(caller, name).await?;
+        let new = new.map_err(DomainError::InvalidRequest)?;
         // Quay refuses reserved prefixes before it looks the manifest up.
         if has_reserved_prefix(&new.key) {
             return Err(DomainError::rejected("Label has a reserved prefix"));

@@ -240,12 +240,13 @@ pub async fn add_manifest_label(
 ) -> ApiResult {
     let (repo_path, digest) = path.into_inner();
     let repo = repository_name(&repo_path)?;
-    let req: AddLabel = json_body(&body, &schemas::add_label())?;
-    let new = NewLabel {
-        key: req.key,
-        value: req.value,
-        media_type: req.media_type,
-    };
+    let new = json_body::<AddLabel>(&body, &schemas::add_label())
+        .map(|req| NewLabel {
+            key: req.key,
+            value: req.value,
+            media_type: req.media_type,
+        })
+        .map_err(|e| e.detail);
     let label = state
         .manifests
         .add_label(&caller, &repo, &digest, new)
