@@ -39,7 +39,11 @@ impl MigrationTrait for Migration {
                         .auto_increment()
                         .primary_key(),
                 )
-                .col(ColumnDef::new(ManifestLabel::Uuid).string_len(36).not_null())
+                .col(
+                    ColumnDef::new(ManifestLabel::Uuid)
+                        .string_len(36)
+                        .not_null(),
+                )
                 .col(
                     ColumnDef::new(ManifestLabel::ManifestId)
                         .big_integer()

@@ -854,8 +854,10 @@ pub fn actix_pattern(path: &str, config: &Config) -> String {
         "{repository:[^/]+/[^/]+}"
     };
     // Quay's `manifestref` converter: `DIGEST_PATTERN`; anything else is no route.
-    path.replace("{repository}", repo)
-        .replace("{manifestref}", "{manifestref:[A-Za-z0-9_+.-]+:[A-Fa-f0-9]+}")
+    path.replace("{repository}", repo).replace(
+        "{manifestref}",
+        "{manifestref:[A-Za-z0-9_+.-]+:[A-Fa-f0-9]+}",
+    )
 }
 
 /// Registers the table: one actix resource per path, with a route per method.

@@ -162,7 +162,8 @@ impl LabelStore for SqlStore {
         manifest_id: i64,
         prefix: Option<&str>,
     ) -> DomainResult<Vec<Label>> {
-        let mut sql = format!("SELECT {LABEL_COLUMNS} FROM manifest_label l WHERE l.manifest_id = ?");
+        let mut sql =
+            format!("SELECT {LABEL_COLUMNS} FROM manifest_label l WHERE l.manifest_id = ?");
         let mut values: Vec<Value> = vec![manifest_id.into()];
         if let Some(prefix) = prefix {
             // Quay's `prefix_search` is case-insensitive (ILIKE); SQLite's LIKE already

@@ -680,8 +680,15 @@ async fn labels_go_with_their_manifest_row() {
         .await
         .unwrap()
         .unwrap();
-    let stored = store.stored_manifest(repo.id, &digest).await.unwrap().unwrap();
-    assert_eq!(store.manifest_labels(stored.id, None).await.unwrap().len(), 2);
+    let stored = store
+        .stored_manifest(repo.id, &digest)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        store.manifest_labels(stored.id, None).await.unwrap().len(),
+        2
+    );
     // What garbage collection does: it deletes the manifest row and what references it,
     // never the labels themselves.
     let conn = store.database().connection();

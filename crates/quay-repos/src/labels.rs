@@ -357,11 +357,9 @@ impl ManifestService for Manifests {
         }
         let media_type = match new.media_type {
             Some(t) if LABEL_MEDIA_TYPES.contains(&t.as_str()) => t,
-            Some(_) => {
-                return Err(DomainError::rejected(
-                    "Media type is invalid please use a valid media type: text/plain, application/json",
-                ))
-            }
+            Some(_) => return Err(DomainError::rejected(
+                "Media type is invalid please use a valid media type: text/plain, application/json",
+            )),
             None => inferred_media_type(&new.value).to_string(),
         };
         // Ours: a label that says it is JSON must be JSON (Quay stores any text).
@@ -463,11 +461,27 @@ mod tests {
 
     #[test]
     fn label_keys_follow_quays_expression() {
-        for good in ["a", "foo", "com.example.foo", "a-b.c", "x1", &"a".repeat(255)] {
+        for good in [
+            "a",
+            "foo",
+            "com.example.foo",
+            "a-b.c",
+            "x1",
+            &"a".repeat(255),
+        ] {
             assert!(is_valid_label_key(good), "{good}");
         }
         for bad in [
-            "", "Foo", "-a", "a-", "a..b", "a.-b", "a_b", "a b", "ä", &"a".repeat(256),
+            "",
+            "Foo",
+            "-a",
+            "a-",
+            "a..b",
+            "a.-b",
+            "a_b",
+            "a b",
+            "ä",
+            &"a".repeat(256),
         ] {
             assert!(!is_valid_label_key(bad), "{bad}");
         }

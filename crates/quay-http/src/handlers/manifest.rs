@@ -317,9 +317,15 @@ mod tests {
         assert_eq!(layers.len(), 3);
         assert_eq!(layers[0]["blob_digest"], "sha256:l0");
         assert_eq!(layers[0]["compressed_size"], 10);
-        assert_eq!(layers[0]["command"], json!(["/bin/sh -c #(nop) ADD file:x in /"]));
+        assert_eq!(
+            layers[0]["command"],
+            json!(["/bin/sh -c #(nop) ADD file:x in /"])
+        );
         assert_eq!(layers[0]["author"], "me");
-        assert_eq!(layers[0]["created_datetime"], "Mon, 13 Dec 2021 11:41:16 -0000");
+        assert_eq!(
+            layers[0]["created_datetime"],
+            "Mon, 13 Dec 2021 11:41:16 -0000"
+        );
         assert_eq!(layers[1]["blob_digest"], EMPTY_LAYER_DIGEST);
         assert_eq!(layers[1]["compressed_size"], 32);
         assert_eq!(layers[2]["blob_digest"], "sha256:l1");
@@ -327,10 +333,25 @@ mod tests {
         assert_eq!(layers[2]["urls"], json!(["https://x"]));
         assert_eq!(layers[2]["command"], json!(["/bin/sh", "-c", "make"]));
         assert_eq!(layers[2]["comment"], "built");
-        let keys: Vec<&str> = layers[0].as_object().unwrap().keys().map(String::as_str).collect();
+        let keys: Vec<&str> = layers[0]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
         assert_eq!(
             keys,
-            ["index", "compressed_size", "is_remote", "urls", "command", "comment", "author", "blob_digest", "created_datetime"]
+            [
+                "index",
+                "compressed_size",
+                "is_remote",
+                "urls",
+                "command",
+                "comment",
+                "author",
+                "blob_digest",
+                "created_datetime"
+            ]
         );
     }
 
@@ -352,7 +373,13 @@ mod tests {
         let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
         assert_eq!(
             keys,
-            ["digest", "is_manifest_list", "manifest_data", "config_media_type", "layers"]
+            [
+                "digest",
+                "is_manifest_list",
+                "manifest_data",
+                "config_media_type",
+                "layers"
+            ]
         );
     }
 }

@@ -20,4 +20,3 @@ pub async fn get_repo_manifest_security(
     let report = state.manifests.security(&caller, &repo, &digest).await?;
     match report {}
 }
-

@@ -22,7 +22,9 @@ fn concrete(path: &str) -> String {
         out.push_str(match &rest[start + 1..end] {
             "repository" => "someone/somerepo",
             // `manifestref` routes match digests only.
-            "manifestref" => "sha256:0000000000000000000000000000000000000000000000000000000000000000",
+            "manifestref" => {
+                "sha256:0000000000000000000000000000000000000000000000000000000000000000"
+            }
             _ => "somename",
         });
         rest = &rest[end + 1..];

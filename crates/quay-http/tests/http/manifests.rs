@@ -61,13 +61,22 @@ impl Repo {
         let mut config = push_blob(&self.h, &self.registry, "admin/app", config).await;
         config["mediaType"] = json!("application/vnd.docker.container.image.v1+json");
         let layer_bytes = format!("{seed} layer");
-        let mut layer = push_blob(&self.h, &self.registry, "admin/app", layer_bytes.as_bytes()).await;
+        let mut layer =
+            push_blob(&self.h, &self.registry, "admin/app", layer_bytes.as_bytes()).await;
         layer["mediaType"] = json!("application/vnd.docker.image.rootfs.diff.tar.gzip");
         let body = serde_json::to_vec(&json!({
             "schemaVersion": 2, "mediaType": DOCKER, "config": config, "layers": [layer],
         }))
         .unwrap();
-        let r = push_manifest(&self.h, &self.registry, "admin/app", reference, DOCKER, &body).await;
+        let r = push_manifest(
+            &self.h,
+            &self.registry,
+            "admin/app",
+            reference,
+            DOCKER,
+            &body,
+        )
+        .await;
         assert_eq!(r.status, StatusCode::CREATED);
         Digest::of(&body).to_string()
     }
@@ -108,12 +117,27 @@ fn rejected(r: &Response, message: &str) {
 async fn a_manifest_shows_its_bytes_and_layers_with_history() {
     let repo = Repo::new().await;
     let digest = repo.push("one", json!({}), "v1").await;
-    let r = repo.h.get(&format!("{BASE}/{digest}"), Some(&repo.api)).await;
+    let r = repo
+        .h
+        .get(&format!("{BASE}/{digest}"), Some(&repo.api))
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    let keys: Vec<&str> = r.body.as_object().unwrap().keys().map(String::as_str).collect();
+    let keys: Vec<&str> = r
+        .body
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
     assert_eq!(
         keys,
-        ["digest", "is_manifest_list", "manifest_data", "config_media_type", "layers"]
+        [
+            "digest",
+            "is_manifest_list",
+            "manifest_data",
+            "config_media_type",
+            "layers"
+        ]
     );
     assert_eq!(r.body["digest"], digest);
     assert_eq!(r.body["is_manifest_list"], false);
@@ -129,13 +153,19 @@ async fn a_manifest_shows_its_bytes_and_layers_with_history() {
     assert_eq!(layers[0]["blob_digest"], data["layers"][0]["digest"]);
     assert_eq!(layers[0]["compressed_size"], data["layers"][0]["size"]);
     assert_eq!(layers[0]["command"], json!(["/bin/sh -c #(nop) ADD one"]));
-    assert_eq!(layers[0]["created_datetime"], "Mon, 13 Dec 2021 11:41:16 -0000");
+    assert_eq!(
+        layers[0]["created_datetime"],
+        "Mon, 13 Dec 2021 11:41:16 -0000"
+    );
     assert_eq!(layers[0]["is_remote"], false);
     assert_eq!(layers[1]["compressed_size"], 32);
 
     // Unknown digests and references that are not digests: Quay's 404 bodies.
     let absent = Digest::of(b"nothing");
-    let r = repo.h.get(&format!("{BASE}/{absent}"), Some(&repo.api)).await;
+    let r = repo
+        .h
+        .get(&format!("{BASE}/{absent}"), Some(&repo.api))
+        .await;
     assert_error(&r, 404, "not_found", "Not Found");
     for bad in ["latest", "sha256:xyz", "sha256:"] {
         let r = repo.h.get(&format!("{BASE}/{bad}"), Some(&repo.api)).await;
@@ -153,7 +183,10 @@ async fn a_manifest_shows_its_bytes_and_layers_with_history() {
         .delete("/api/v1/repository/admin/app/tag/v1", Some(&repo.api))
         .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT);
-    let r = repo.h.get(&format!("{BASE}/{digest}"), Some(&repo.api)).await;
+    let r = repo
+        .h
+        .get(&format!("{BASE}/{digest}"), Some(&repo.api))
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let r = repo
         .h
@@ -164,7 +197,10 @@ async fn a_manifest_shows_its_bytes_and_layers_with_history() {
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    let r = repo.h.get(&format!("{BASE}/{digest}"), Some(&repo.api)).await;
+    let r = repo
+        .h
+        .get(&format!("{BASE}/{digest}"), Some(&repo.api))
+        .await;
     assert_error(&r, 404, "not_found", "Not Found");
 }
 
@@ -182,10 +218,21 @@ async fn a_manifest_list_has_no_layers() {
         &json!({"schemaVersion": 2, "mediaType": DOCKER_LIST, "manifests": manifests}),
     )
     .unwrap();
-    let r = push_manifest(&repo.h, &repo.registry, "admin/app", "multi", DOCKER_LIST, &body).await;
+    let r = push_manifest(
+        &repo.h,
+        &repo.registry,
+        "admin/app",
+        "multi",
+        DOCKER_LIST,
+        &body,
+    )
+    .await;
     assert_eq!(r.status, StatusCode::CREATED);
     let digest = Digest::of(&body);
-    let r = repo.h.get(&format!("{BASE}/{digest}"), Some(&repo.api)).await;
+    let r = repo
+        .h
+        .get(&format!("{BASE}/{digest}"), Some(&repo.api))
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.body["is_manifest_list"], true);
     assert_eq!(r.body["layers"], Value::Null);
@@ -200,7 +247,10 @@ async fn labels_are_added_listed_filtered_and_deleted() {
     assert!(repo.labels(&digest, "").await.is_empty());
 
     let r = repo
-        .add(&digest, json!({"key": "com.example.owner", "value": "team-a", "media_type": "text/plain"}))
+        .add(
+            &digest,
+            json!({"key": "com.example.owner", "value": "team-a", "media_type": "text/plain"}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let label = r.body["label"].clone();
@@ -222,14 +272,23 @@ async fn labels_are_added_listed_filtered_and_deleted() {
 
     // A null media type is inferred from the value; JSON ones must be JSON.
     let r = repo
-        .add(&digest, json!({"key": "config", "value": "{\"a\": 1}", "media_type": null}))
+        .add(
+            &digest,
+            json!({"key": "config", "value": "{\"a\": 1}", "media_type": null}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     assert_eq!(r.body["label"]["media_type"], "application/json");
     let r = repo
-        .add(&digest, json!({"key": "comment", "value": "x", "media_type": "application/json"}))
+        .add(
+            &digest,
+            json!({"key": "comment", "value": "x", "media_type": "application/json"}),
+        )
         .await;
-    rejected(&r, "Label value is not valid JSON for media type application/json");
+    rejected(
+        &r,
+        "Label value is not valid JSON for media type application/json",
+    );
 
     let all = repo.labels(&digest, "").await;
     let keys: Vec<&str> = all.iter().map(|l| l["key"].as_str().unwrap()).collect();
@@ -264,22 +323,34 @@ async fn bad_labels_get_quays_errors() {
     let repo = Repo::new().await;
     let digest = repo.push("one", json!({}), "v1").await;
     let r = repo
-        .add(&digest, json!({"key": "quay.expires-after", "value": "1h", "media_type": null}))
+        .add(
+            &digest,
+            json!({"key": "quay.expires-after", "value": "1h", "media_type": null}),
+        )
         .await;
     rejected(&r, "Label has a reserved prefix");
     // The prefix is refused before the manifest is looked up.
     let absent = Digest::of(b"nothing");
     let r = repo
-        .add(absent.as_str(), json!({"key": "io.k8s.x", "value": "1", "media_type": null}))
+        .add(
+            absent.as_str(),
+            json!({"key": "io.k8s.x", "value": "1", "media_type": null}),
+        )
         .await;
     rejected(&r, "Label has a reserved prefix");
     let r = repo
-        .add(absent.as_str(), json!({"key": "fine", "value": "1", "media_type": null}))
+        .add(
+            absent.as_str(),
+            json!({"key": "fine", "value": "1", "media_type": null}),
+        )
         .await;
     assert_error(&r, 404, "not_found", "Not Found");
     for key in ["", "Upper", "a..b", "-a", "a_b"] {
         let r = repo
-            .add(&digest, json!({"key": key, "value": "v", "media_type": "text/plain"}))
+            .add(
+                &digest,
+                json!({"key": key, "value": "v", "media_type": "text/plain"}),
+            )
             .await;
         rejected(
             &r,
@@ -287,7 +358,10 @@ async fn bad_labels_get_quays_errors() {
         );
     }
     let r = repo
-        .add(&digest, json!({"key": "a", "value": "v", "media_type": "text/html"}))
+        .add(
+            &digest,
+            json!({"key": "a", "value": "v", "media_type": "text/html"}),
+        )
         .await;
     assert_error(
         &r,
@@ -296,7 +370,12 @@ async fn bad_labels_get_quays_errors() {
         "'text/html' is not one of ['text/plain', 'application/json', None]",
     );
     let r = repo.add(&digest, json!({"key": "a", "value": "v"})).await;
-    assert_error(&r, 400, "invalid_request", "'media_type' is a required property");
+    assert_error(
+        &r,
+        400,
+        "invalid_request",
+        "'media_type' is a required property",
+    );
     let r = repo
         .add(&digest, json!({"key": "a", "value": 5, "media_type": null}))
         .await;
@@ -319,13 +398,22 @@ async fn config_labels_are_read_only_and_expires_after_sets_the_tag_expiry() {
 
     let r = repo
         .h
-        .get("/api/v1/repository/admin/app/tag/?specificTag=temp", Some(&repo.api))
+        .get(
+            "/api/v1/repository/admin/app/tag/?specificTag=temp",
+            Some(&repo.api),
+        )
         .await;
     let tag = &r.body["tags"][0];
-    let (start, end) = (tag["start_ts"].as_i64().unwrap(), tag["end_ts"].as_i64().unwrap());
+    let (start, end) = (
+        tag["start_ts"].as_i64().unwrap(),
+        tag["end_ts"].as_i64().unwrap(),
+    );
     assert!((before..=after).contains(&start), "{tag}");
     assert_eq!(end, start + 7200, "{tag}");
-    assert!(tag["expiration"].as_str().unwrap().ends_with("-0000"), "{tag}");
+    assert!(
+        tag["expiration"].as_str().unwrap().ends_with("-0000"),
+        "{tag}"
+    );
 
     let labels = repo.labels(&digest, "").await;
     let mut found: Vec<(String, String, String)> = labels
@@ -344,8 +432,16 @@ async fn config_labels_are_read_only_and_expires_after_sets_the_tag_expiry() {
         found,
         [
             ("maintainer".into(), "someone".into(), "text/plain".into()),
-            ("quay.expires-after".into(), "2h".into(), "text/plain".into()),
-            ("settings".into(), "{\"a\": 1}".into(), "application/json".into()),
+            (
+                "quay.expires-after".into(),
+                "2h".into(),
+                "text/plain".into()
+            ),
+            (
+                "settings".into(),
+                "{\"a\": 1}".into(),
+                "application/json".into()
+            ),
         ]
     );
     let expiry = labels
@@ -364,16 +460,23 @@ async fn config_labels_are_read_only_and_expires_after_sets_the_tag_expiry() {
 #[actix_web::test]
 async fn expiry_labels_that_do_not_parse_or_bad_configs_change_nothing() {
     let repo = Repo::new().await;
-    repo.push("bad", json!({"quay.expires-after": "soon"}), "v1").await;
+    repo.push("bad", json!({"quay.expires-after": "soon"}), "v1")
+        .await;
     // A config that is not JSON: the push works, there are no labels.
     let digest = repo.push_with_config("raw", b"not json at all", "v2").await;
-    let r = repo.h.get("/api/v1/repository/admin/app/tag/", Some(&repo.api)).await;
+    let r = repo
+        .h
+        .get("/api/v1/repository/admin/app/tag/", Some(&repo.api))
+        .await;
     for tag in r.body["tags"].as_array().unwrap() {
         assert!(tag.get("end_ts").is_none(), "{tag}");
     }
     assert!(repo.labels(&digest, "").await.is_empty());
     // Its layers are listed without history.
-    let r = repo.h.get(&format!("{BASE}/{digest}"), Some(&repo.api)).await;
+    let r = repo
+        .h
+        .get(&format!("{BASE}/{digest}"), Some(&repo.api))
+        .await;
     assert_eq!(r.body["layers"].as_array().unwrap().len(), 1);
     assert_eq!(r.body["layers"][0]["command"], Value::Null);
 }
@@ -381,31 +484,56 @@ async fn expiry_labels_that_do_not_parse_or_bad_configs_change_nothing() {
 #[actix_web::test]
 async fn an_index_expires_when_every_child_says_so() {
     let repo = Repo::new().await;
-    let amd = repo.push("amd64", json!({"quay.expires-after": "1d"}), "amd").await;
-    let arm = repo.push("arm64", json!({"quay.expires-after": "1d"}), "arm").await;
-    let odd = repo.push("odd", json!({"quay.expires-after": "2d"}), "odd").await;
+    let amd = repo
+        .push("amd64", json!({"quay.expires-after": "1d"}), "amd")
+        .await;
+    let arm = repo
+        .push("arm64", json!({"quay.expires-after": "1d"}), "arm")
+        .await;
+    let odd = repo
+        .push("odd", json!({"quay.expires-after": "2d"}), "odd")
+        .await;
     let index = |children: &[&String]| {
         let manifests: Vec<Value> = children
             .iter()
             .map(|d| json!({"mediaType": DOCKER, "digest": d, "size": 1, "platform": {"architecture": "amd64", "os": "linux"}}))
             .collect();
-        serde_json::to_vec(&json!({"schemaVersion": 2, "mediaType": DOCKER_LIST, "manifests": manifests}))
-            .unwrap()
+        serde_json::to_vec(
+            &json!({"schemaVersion": 2, "mediaType": DOCKER_LIST, "manifests": manifests}),
+        )
+        .unwrap()
     };
     for (tag, children) in [("same", vec![&amd, &arm]), ("mixed", vec![&amd, &odd])] {
         let body = index(&children);
-        let r = push_manifest(&repo.h, &repo.registry, "admin/app", tag, DOCKER_LIST, &body).await;
+        let r = push_manifest(
+            &repo.h,
+            &repo.registry,
+            "admin/app",
+            tag,
+            DOCKER_LIST,
+            &body,
+        )
+        .await;
         assert_eq!(r.status, StatusCode::CREATED);
     }
     let r = repo
         .h
-        .get("/api/v1/repository/admin/app/tag/?specificTag=same", Some(&repo.api))
+        .get(
+            "/api/v1/repository/admin/app/tag/?specificTag=same",
+            Some(&repo.api),
+        )
         .await;
     let t = &r.body["tags"][0];
-    assert_eq!(t["end_ts"].as_i64().unwrap(), t["start_ts"].as_i64().unwrap() + 86_400);
+    assert_eq!(
+        t["end_ts"].as_i64().unwrap(),
+        t["start_ts"].as_i64().unwrap() + 86_400
+    );
     let r = repo
         .h
-        .get("/api/v1/repository/admin/app/tag/?specificTag=mixed", Some(&repo.api))
+        .get(
+            "/api/v1/repository/admin/app/tag/?specificTag=mixed",
+            Some(&repo.api),
+        )
         .await;
     assert!(r.body["tags"][0].get("end_ts").is_none(), "{}", r.body);
 }
@@ -416,7 +544,12 @@ async fn security_without_a_scanner_is_a_downstream_issue() {
     let digest = repo.push("sec", json!({}), "v1").await;
     let path = format!("{BASE}/{digest}/security?vulnerabilities=true");
     let r = repo.h.get(&path, Some(&repo.api)).await;
-    assert_error(&r, 520, "downstream_issue", "security scanner misconfigured");
+    assert_error(
+        &r,
+        520,
+        "downstream_issue",
+        "security scanner misconfigured",
+    );
     let absent = Digest::of(b"nothing");
     let r = repo
         .h
@@ -465,42 +598,104 @@ async fn anonymous_outsiders_readers_and_writers() {
     // Reads: anonymous 401, outsiders 403 (also for a repository that is not there),
     // readers and writers 200.
     for path in [&manifest, &labels, &one] {
-        assert_eq!(repo.h.get(path, None).await.status, StatusCode::UNAUTHORIZED, "{path}");
-        assert_eq!(repo.h.get(path, Some(&outsider)).await.status, StatusCode::FORBIDDEN, "{path}");
-        assert_eq!(repo.h.get(path, Some(&reader)).await.status, StatusCode::OK, "{path}");
-        assert_eq!(repo.h.get(path, Some(&writer)).await.status, StatusCode::OK, "{path}");
+        assert_eq!(
+            repo.h.get(path, None).await.status,
+            StatusCode::UNAUTHORIZED,
+            "{path}"
+        );
+        assert_eq!(
+            repo.h.get(path, Some(&outsider)).await.status,
+            StatusCode::FORBIDDEN,
+            "{path}"
+        );
+        assert_eq!(
+            repo.h.get(path, Some(&reader)).await.status,
+            StatusCode::OK,
+            "{path}"
+        );
+        assert_eq!(
+            repo.h.get(path, Some(&writer)).await.status,
+            StatusCode::OK,
+            "{path}"
+        );
     }
-    assert_eq!(repo.h.get(&missing_repo, Some(&outsider)).await.status, StatusCode::FORBIDDEN);
-    assert_eq!(repo.h.get(&missing_repo, Some(&repo.api)).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        repo.h.get(&missing_repo, Some(&outsider)).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        repo.h.get(&missing_repo, Some(&repo.api)).await.status,
+        StatusCode::NOT_FOUND
+    );
 
     // Changes: anonymous 401 and readers 403 before the body or the manifest is looked
     // at; writers get as far as the manifest.
-    let r = repo.h.call(actix_web::http::Method::POST, &labels, None, Some("not json")).await;
-    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
-    let r = repo.h.call(actix_web::http::Method::POST, &labels, Some(&reader), Some("not json")).await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN);
     let r = repo
         .h
-        .post(&format!("{BASE}/{absent}/labels"), Some(&outsider), label.clone())
+        .call(
+            actix_web::http::Method::POST,
+            &labels,
+            None,
+            Some("not json"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    let r = repo
+        .h
+        .call(
+            actix_web::http::Method::POST,
+            &labels,
+            Some(&reader),
+            Some("not json"),
+        )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     let r = repo
         .h
-        .post(&format!("{BASE}/{absent}/labels"), Some(&writer), label.clone())
+        .post(
+            &format!("{BASE}/{absent}/labels"),
+            Some(&outsider),
+            label.clone(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = repo
+        .h
+        .post(
+            &format!("{BASE}/{absent}/labels"),
+            Some(&writer),
+            label.clone(),
+        )
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
-    assert_eq!(repo.h.delete(&one, None).await.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(repo.h.delete(&one, Some(&reader)).await.status, StatusCode::FORBIDDEN);
-    assert_eq!(repo.h.delete(&one, Some(&outsider)).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        repo.h.delete(&one, None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        repo.h.delete(&one, Some(&reader)).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        repo.h.delete(&one, Some(&outsider)).await.status,
+        StatusCode::FORBIDDEN
+    );
     let r = repo.h.post(&labels, Some(&writer), label).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
     let added = format!("{labels}/{}", r.body["label"]["id"].as_str().unwrap());
-    assert_eq!(repo.h.delete(&added, Some(&writer)).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        repo.h.delete(&added, Some(&writer)).await.status,
+        StatusCode::NO_CONTENT
+    );
     // A token without repo:write cannot add labels, whatever its user may do.
     let read_only = repo.h.token(writer_id, "repo:read").await;
     let r = repo
         .h
-        .post(&labels, Some(&read_only), json!({"key": "k", "value": "v", "media_type": null}))
+        .post(
+            &labels,
+            Some(&read_only),
+            json!({"key": "k", "value": "v", "media_type": null}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
 
@@ -515,12 +710,17 @@ async fn anonymous_outsiders_readers_and_writers() {
         .await;
     assert_eq!(r.status, StatusCode::OK);
     for path in [&manifest, &labels, &one] {
-        assert_eq!(repo.h.get(path, None).await.status, StatusCode::OK, "{path}");
-        assert_eq!(repo.h.get(path, Some(&outsider)).await.status, StatusCode::OK, "{path}");
+        assert_eq!(
+            repo.h.get(path, None).await.status,
+            StatusCode::OK,
+            "{path}"
+        );
+        assert_eq!(
+            repo.h.get(path, Some(&outsider)).await.status,
+            StatusCode::OK,
+            "{path}"
+        );
     }
-    let r = repo
-        .h
-        .get(&format!("{manifest}/security"), None)
-        .await;
+    let r = repo.h.get(&format!("{manifest}/security"), None).await;
     assert_eq!(r.status.as_u16(), 520);
 }

@@ -39,7 +39,15 @@ impl Repo {
     }
 
     async fn put(&self, reference: &str, media_type: &str, body: &[u8]) -> Reply {
-        push_manifest(&self.h, &self.token, "admin/app", reference, media_type, body).await
+        push_manifest(
+            &self.h,
+            &self.token,
+            "admin/app",
+            reference,
+            media_type,
+            body,
+        )
+        .await
     }
 
     async fn get(&self, method: Method, path: &str) -> Reply {
