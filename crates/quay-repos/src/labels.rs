@@ -21,10 +21,10 @@ use serde_json::json;
 use crate::{Repositories, Repository};
 
 /// Quay's `VALID_LABEL_KEY_REGEX`, as its error message shows it.
-pub const VALID_LABEL_KEY_REGEX: &str = r"^[a-z0-9](([a-z0-9]|[-.](?![.-]))*[a-z0-9])?$";
+const VALID_LABEL_KEY_REGEX: &str = r"^[a-z0-9](([a-z0-9]|[-.](?![.-]))*[a-z0-9])?$";
 
 /// Quay's `DEFAULT_LABEL_KEY_RESERVED_PREFIXES`: keys only the registry itself may set.
-pub const RESERVED_LABEL_PREFIXES: [&str; 12] = [
+const RESERVED_LABEL_PREFIXES: [&str; 12] = [
     "com.docker.",
     "io.docker.",
     "org.dockerproject.",
@@ -42,7 +42,7 @@ pub const RESERVED_LABEL_PREFIXES: [&str; 12] = [
 /// The label that gives a pushed tag its expiry (`2h`, `1d`, `3w`, ...).
 pub const EXPIRES_AFTER_LABEL: &str = "quay.expires-after";
 
-pub const LABEL_MEDIA_TYPES: [&str; 2] = ["text/plain", "application/json"];
+const LABEL_MEDIA_TYPES: [&str; 2] = ["text/plain", "application/json"];
 
 const INDEX_TYPES: [&str; 2] = [
     "application/vnd.docker.distribution.manifest.list.v2+json",
@@ -51,7 +51,7 @@ const INDEX_TYPES: [&str; 2] = [
 
 /// Quay's `validate_label_key`: at most 255 characters of lowercase letters and digits,
 /// with single `-` or `.` between them.
-pub fn is_valid_label_key(key: &str) -> bool {
+fn is_valid_label_key(key: &str) -> bool {
     let bytes = key.as_bytes();
     let alnum = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit();
     let separator = |b: u8| b == b'-' || b == b'.';
@@ -64,12 +64,12 @@ pub fn is_valid_label_key(key: &str) -> bool {
             .all(|w| !(separator(w[0]) && separator(w[1])))
 }
 
-pub fn has_reserved_prefix(key: &str) -> bool {
+fn has_reserved_prefix(key: &str) -> bool {
     RESERVED_LABEL_PREFIXES.iter().any(|p| key.starts_with(p))
 }
 
 /// The media type Quay infers for a value: JSON if it parses as JSON.
-pub fn inferred_media_type(value: &str) -> &'static str {
+fn inferred_media_type(value: &str) -> &'static str {
     if serde_json::from_str::<serde_json::Value>(value).is_ok() {
         "application/json"
     } else {
