@@ -143,6 +143,10 @@ pub struct Config {
         deserialize_with = "scalar_string"
     )]
     pub labeled_expiration_maximum: String,
+    /// `GET .../manifest/{manifestref}/security` exists. No scanner (Clair) is wired
+    /// up yet, so it answers as Quay does without one.
+    #[serde(rename = "FEATURE_SECURITY_SCANNER")]
+    pub feature_security_scanner: bool,
     /// `POST .../tag/{tag}/expire` takes tags out of the time machine at once.
     #[serde(rename = "PERMANENTLY_DELETE_TAGS")]
     pub permanently_delete_tags: bool,
@@ -218,6 +222,7 @@ impl Default for Config {
             feature_garbage_collection: true,
             garbage_collection_frequency: 30,
             blob_upload_max_age_sec: 2 * 24 * 3600,
+            feature_security_scanner: false,
             unknown: Vec::new(),
         }
     }
@@ -243,6 +248,7 @@ const KNOWN_KEYS: &[&str] = &[
     "FEATURE_GARBAGE_COLLECTION",
     "GARBAGE_COLLECTION_FREQUENCY",
     "BLOB_UPLOAD_MAX_AGE_SEC",
+    "FEATURE_SECURITY_SCANNER",
     "SERVER_HOSTNAME",
     "PREFERRED_URL_SCHEME",
     "DB_URI",

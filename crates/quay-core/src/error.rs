@@ -34,6 +34,10 @@ pub enum DomainError {
     /// e.g. writes to a read-only or mirrored repository).
     #[error("{0}")]
     Unavailable(String),
+    /// A service we depend on cannot answer (Quay's `DownstreamIssue`: 520), with the
+    /// message shown to the caller.
+    #[error("{0}")]
+    Downstream(String),
     /// A failure of ours (database, storage); never caused by input. The message is for
     /// logs, not for the caller.
     #[error("internal error: {0}")]

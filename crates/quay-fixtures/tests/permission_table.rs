@@ -410,6 +410,53 @@ fn rows() -> Vec<Row> {
             Some(r#"{"is_alive": true}"#),
             [401, 404, 403, 403, 403, 403],
         ),
+        // No manifests either: readers get as far as the missing manifest.
+        get(
+            "/api/v1/repository/{repository}/manifest/{manifestref}",
+            "/api/v1/repository/devtable/shared/manifest/sha256:0000000000000000000000000000000000000000000000000000000000000000",
+            [401, 404, 403, 404, 404, 403],
+        ),
+        get(
+            "/api/v1/repository/{repository}/manifest/{manifestref}",
+            "/api/v1/repository/public/publicrepo/manifest/sha256:0000000000000000000000000000000000000000000000000000000000000000",
+            [404; 6],
+        ),
+        get(
+            "/api/v1/repository/{repository}/manifest/{manifestref}/labels",
+            "/api/v1/repository/devtable/shared/manifest/sha256:0000000000000000000000000000000000000000000000000000000000000000/labels",
+            [401, 404, 403, 404, 404, 403],
+        ),
+        write(
+            M::POST,
+            "/api/v1/repository/{repository}/manifest/{manifestref}/labels",
+            "/api/v1/repository/devtable/shared/manifest/sha256:0000000000000000000000000000000000000000000000000000000000000000/labels",
+            Some(r#"{"key": "foo", "value": "bar", "media_type": "text/plain"}"#),
+            [401, 404, 403, 403, 403, 403],
+        ),
+        get(
+            "/api/v1/repository/{repository}/manifest/{manifestref}/labels/{labelid}",
+            "/api/v1/repository/devtable/shared/manifest/sha256:0000000000000000000000000000000000000000000000000000000000000000/labels/someid",
+            [401, 404, 403, 404, 404, 403],
+        ),
+        write(
+            M::DELETE,
+            "/api/v1/repository/{repository}/manifest/{manifestref}/labels/{labelid}",
+            "/api/v1/repository/devtable/shared/manifest/sha256:0000000000000000000000000000000000000000000000000000000000000000/labels/someid",
+            None,
+            [401, 404, 403, 403, 403, 403],
+        ),
+        // FEATURE_SECURITY_SCANNER is on in Quay's test config; anonymous callers are
+        // let in (`@anon_allowed`) but a private repository still needs a reader.
+        get(
+            "/api/v1/repository/{repository}/manifest/{manifestref}/security",
+            "/api/v1/repository/devtable/shared/manifest/sha256:0000000000000000000000000000000000000000000000000000000000000000/security",
+            [401, 404, 403, 404, 404, 403],
+        ),
+        get(
+            "/api/v1/repository/{repository}/manifest/{manifestref}/security",
+            "/api/v1/repository/public/publicrepo/manifest/sha256:0000000000000000000000000000000000000000000000000000000000000000/security",
+            [404; 6],
+        ),
         get(
             "/api/v1/repository/{repository}",
             "/api/v1/repository/public/publicrepo",

@@ -95,6 +95,11 @@ impl From<DomainError> for ApiError {
             DomainError::Unavailable(msg) => {
                 Self::new(StatusCode::SERVICE_UNAVAILABLE, "invalid_request", msg)
             }
+            DomainError::Downstream(msg) => Self::new(
+                StatusCode::from_u16(520).unwrap_or(StatusCode::BAD_GATEWAY),
+                "downstream_issue",
+                msg,
+            ),
             DomainError::Internal(msg) => {
                 tracing::error!(error = %msg, "internal error");
                 Self::new(

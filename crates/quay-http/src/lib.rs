@@ -36,6 +36,7 @@ use quay_persistence::{Database, SqlStore};
 use quay_registry::blobs::Blobs;
 use quay_registry::gc::{GarbageCollector, GcSettings};
 use quay_registry::{RegistryState, TokenService};
+use quay_repos::labels::{ManifestService, Manifests};
 use quay_repos::quota::{NamespaceQuota, NoQuota};
 use quay_repos::tags::{TagService, Tags};
 use quay_repos::{RepoPermissionService, RepoPermissions, RepoService, Repositories};
@@ -63,6 +64,8 @@ pub struct AppState {
     pub prototypes: Arc<dyn PrototypeService>,
     pub permissions: Arc<dyn RepoPermissionService>,
     pub tags: Arc<dyn TagService>,
+    /// The manifests API: manifests by digest, their labels and security status.
+    pub manifests: Arc<dyn ManifestService>,
     pub search: Arc<dyn SearchService>,
     /// The OAuth 2 provider and the user's granted tokens.
     pub oauth: OAuthProvider,
@@ -154,6 +157,7 @@ impl AppState {
             teams,
             permissions: Arc::new(RepoPermissions::new(repos.clone(), store.clone())),
             tags: Arc::new(Tags::new(repos.clone(), store.clone(), &config)),
+            manifests: Arc::new(Manifests::new(repos.clone(), store.clone())),
             search: Arc::new(Search::new(store.clone(), store.clone(), &config)),
             robots: Arc::new(Robots::new(
                 store.clone(),
@@ -321,8 +325,16 @@ async fn not_found() -> ApiResult {
     Err(unknown_route())
 }
 
-/// A known path with a method it does not have.
-async fn method_not_allowed() -> ApiResult {
+/// A known path with a method it does not have; a path through a repository
+/// sub-resource that no route matched is an unknown route.
+async fn method_not_allowed(req: actix_web::HttpRequest) -> ApiResult {
+    if req
+        .match_info()
+        .get("repository")
+        .is_some_and(routes::through_subresource)
+    {
+        return Err(unknown_route());
+    }
     Err(ApiError::new(
         StatusCode::METHOD_NOT_ALLOWED,
         "invalid_request",

@@ -10,8 +10,8 @@ use quay_core::scope::Scope;
 use serde_json::Value;
 
 use crate::handlers::{
-    application, apptoken, discovery, organization, permission, prototype, repository, robot,
-    search, session, superuser, tag, team, user,
+    application, apptoken, discovery, manifest, organization, permission, prototype, repository,
+    robot, search, secscan, session, superuser, tag, team, user,
 };
 use crate::schemas;
 
@@ -70,6 +70,8 @@ pub const PATH_PARAMS: &[(&str, &str)] = &[
     ("prototypeid", "The ID of the prototype"),
     ("prefix", ""),
     ("tag", "The name of the tag"),
+    ("manifestref", "The digest of the manifest"),
+    ("labelid", "The ID of the label"),
     (
         "robot_shortname",
         "The short name for the robot, without any user or organization prefix",
@@ -115,6 +117,7 @@ pub const TAGS: &[(&str, &str)] = &[
         "Manages app specific tokens for the current user.",
     ),
     ("discovery", "API discovery information."),
+    ("manifest", "Manage the manifests of a repository."),
     (
         "organization",
         "Manage organizations, members and OAuth applications.",
@@ -127,6 +130,10 @@ pub const TAGS: &[(&str, &str)] = &[
     ("repository", "List, create and manage repositories."),
     ("robot", "Manage user and organization robot accounts."),
     ("search", "Conduct searches against all registry context."),
+    (
+        "secscan",
+        "List and manage repository vulnerabilities and other security information.",
+    ),
     ("superuser", "Superuser API."),
     ("tag", "Manage the tags of a repository."),
     ("team", "Create, list and manage an organization's teams."),
@@ -352,6 +359,18 @@ const SEARCH_REPOS_QUERY: &[QueryParam] = &[
         kind: "boolean",
     },
 ];
+
+const LABEL_LIST_QUERY: &[QueryParam] = &[QueryParam {
+    name: "filter",
+    help: "If specified, only labels matching the given prefix will be returned",
+    kind: "string",
+}];
+
+const SECURITY_QUERY: &[QueryParam] = &[QueryParam {
+    name: "vulnerabilities",
+    help: "Include vulnerabilities informations",
+    kind: "boolean",
+}];
 
 const DISCOVERY_QUERY: &[QueryParam] = &[QueryParam {
     name: "internal",
@@ -608,6 +627,28 @@ pub fn endpoints(config: &Config) -> Vec<Endpoint> {
             Some(Scope::RepoWrite), || web::post().to(tag::remove_tag_from_timemachine))
             .body("ExpireTag", schemas::expire_tag)
             .when(|c| c.permanently_delete_tags),
+        ep(M::GET, "/api/v1/repository/{repository}/manifest/{manifestref}", "getRepoManifest", "manifest",
+            "Resource for retrieving a specific repository manifest.", Some(Scope::RepoRead),
+            || web::get().to(manifest::get_repo_manifest)),
+        ep(M::GET, "/api/v1/repository/{repository}/manifest/{manifestref}/labels", "listManifestLabels", "manifest",
+            "Resource for listing the labels on a specific repository manifest.", Some(Scope::RepoRead),
+            || web::get().to(manifest::list_manifest_labels))
+            .query(LABEL_LIST_QUERY),
+        ep(M::POST, "/api/v1/repository/{repository}/manifest/{manifestref}/labels", "addManifestLabel", "manifest",
+            "Adds a new label into the tag manifest.", Some(Scope::RepoWrite),
+            || web::post().to(manifest::add_manifest_label))
+            .body("AddLabel", schemas::add_label),
+        ep(M::GET, "/api/v1/repository/{repository}/manifest/{manifestref}/labels/{labelid}", "getManifestLabel", "manifest",
+            "Retrieves the label with the specific ID under the manifest.", Some(Scope::RepoRead),
+            || web::get().to(manifest::get_manifest_label)),
+        ep(M::DELETE, "/api/v1/repository/{repository}/manifest/{manifestref}/labels/{labelid}", "deleteManifestLabel", "manifest",
+            "Deletes an existing label from a manifest.", Some(Scope::RepoWrite),
+            || web::delete().to(manifest::delete_manifest_label)),
+        ep(M::GET, "/api/v1/repository/{repository}/manifest/{manifestref}/security", "getRepoManifestSecurity", "secscan",
+            "Operations for managing the vulnerabilities in a repository manifest.", Some(Scope::RepoRead),
+            || web::get().to(secscan::get_repo_manifest_security))
+            .query(SECURITY_QUERY)
+            .when(|c| c.feature_security_scanner),
         ep(M::POST, "/api/v1/repository/{repository}/changevisibility", "changeRepoVisibility", "repository",
             "Change the visibility of a repository.", Some(Scope::RepoAdmin),
             || web::post().to(repository::change_visibility))
@@ -812,7 +853,11 @@ pub fn actix_pattern(path: &str, config: &Config) -> String {
     } else {
         "{repository:[^/]+/[^/]+}"
     };
-    path.replace("{repository}", repo)
+    // Quay's `manifestref` converter: `DIGEST_PATTERN`; anything else is no route.
+    path.replace("{repository}", repo).replace(
+        "{manifestref}",
+        "{manifestref:[A-Za-z0-9_+.-]+:[A-Fa-f0-9]+}",
+    )
 }
 
 /// Registers the table: one actix resource per path, with a route per method.

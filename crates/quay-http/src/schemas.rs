@@ -123,6 +123,10 @@ pub fn expire_tag() -> Value {
     json!({"type": "object", "description": "Removes tag from the time machine window", "properties": {"manifest_digest": {"type": "string", "description": "Required if is_alive set to false. If specified, the manifest digest that should be used. Ignored when setting alive to true."}, "include_submanifests": {"type": "boolean", "description": "If set to true, expire the sub-manifests as well"}, "is_alive": {"type": "boolean", "description": "If true, set the expiry of the matching alive tag outside the time machine window. If false set the expiry of any expired tags with the same tag and manifest outside the time machine window."}}})
 }
 
+pub fn add_label() -> Value {
+    json!({"type": "object", "description": "Adds a label to a manifest", "required": ["key", "value", "media_type"], "properties": {"key": {"type": "string", "description": "The key for the label"}, "value": {"type": "string", "description": "The value for the label"}, "media_type": {"type": ["string", "null"], "description": "The media type for this label", "enum": ["text/plain", "application/json", null]}}})
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::Value;

@@ -19,6 +19,7 @@ mod credentials;
 mod digest_lock;
 pub mod entity;
 mod gc;
+mod labels;
 mod logs;
 mod manifests;
 mod orgs;

@@ -7,12 +7,14 @@ use async_trait::async_trait;
 use chrono::Utc;
 use quay_core::{DomainError, DomainResult};
 use quay_logs::NewLogEntry;
+use quay_repos::labels::{expires_after_seconds, EXPIRES_AFTER_LABEL};
 use quay_repos::manifests::{
     ManifestRejection, ManifestStore, NewManifest, PushTarget, StoredManifest,
 };
 use sea_orm::sea_query::Value;
 use sea_orm::{ConnectionTrait, FromQueryResult};
 
+use crate::labels::{insert_label, manifest_sourced_values};
 use crate::logs::insert_log;
 use crate::{execute, query_all, Database, SqlStore};
 
@@ -207,6 +209,7 @@ impl ManifestStore for SqlStore {
                 vec![repo.into(), m.digest.clone().into()],
             )
         };
+        let mut expires_after_s = None;
         let manifest_id = match find_manifest().await? {
             Some(id) => id,
             None => {
@@ -247,6 +250,10 @@ impl ManifestStore for SqlStore {
                         .await?;
                     }
                 }
+                for label in &m.labels {
+                    insert_label(db, &*txn, id, label).await?;
+                }
+                expires_after_s = expiry_of_new(db, &*txn, &m, &child_ids).await?;
                 id
             }
         };
@@ -266,6 +273,21 @@ impl ManifestStore for SqlStore {
                         reversion: false,
                     };
                     start_lifetime(db, &*txn, live.as_ref(), next).await?;
+                }
+                if let Some(secs) = expires_after_s {
+                    execute(
+                        db,
+                        &*txn,
+                        "UPDATE tag SET lifetime_end_ms = ? WHERE repository_id = ? AND name = ? \
+                         AND NOT hidden AND manifest_id = ? AND lifetime_end_ms IS NULL",
+                        vec![
+                            now_ms.saturating_add(secs.saturating_mul(1000)).into(),
+                            repo.into(),
+                            tag.into(),
+                            manifest_id.into(),
+                        ],
+                    )
+                    .await?;
                 }
             }
             PushTarget::Digest { expires_ms } => {
@@ -403,6 +425,36 @@ impl ManifestStore for SqlStore {
         let rows: Vec<Row> = query_all(&self.db, &self.db.conn, &sql, values).await?;
         Ok(rows.into_iter().map(StoredManifest::from).collect())
     }
+}
+
+/// The `quay.expires-after` of a manifest being created, in seconds: its own label, or
+/// for an index the value all its children were pushed with (Quay applies only labels
+/// every child agrees on).
+async fn expiry_of_new(
+    db: &Database,
+    conn: &impl ConnectionTrait,
+    m: &NewManifest,
+    child_ids: &[i64],
+) -> DomainResult<Option<i64>> {
+    let value = if child_ids.is_empty() {
+        m.labels
+            .iter()
+            .rev()
+            .find(|l| l.key == EXPIRES_AFTER_LABEL)
+            .map(|l| l.value.clone())
+    } else {
+        let mut agreed: Option<String> = None;
+        for (i, child) in child_ids.iter().enumerate() {
+            let values = manifest_sourced_values(db, conn, *child, EXPIRES_AFTER_LABEL).await?;
+            match (values.last(), &agreed) {
+                (Some(v), None) if i == 0 => agreed = Some(v.clone()),
+                (Some(v), Some(a)) if v == a => {}
+                _ => return Ok(None),
+            }
+        }
+        agreed
+    };
+    Ok(value.as_deref().and_then(expires_after_seconds))
 }
 
 /// Keeps manifest `manifest_id`, which a tag just left, reachable until

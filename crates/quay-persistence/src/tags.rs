@@ -50,7 +50,7 @@ const COLUMNS: &str = "t.id, t.name, t.reversion, t.lifetime_start_ms AS start_m
      t.lifetime_end_ms AS end_ms, m.digest, m.media_type, m.layers_size";
 
 /// `s` as a literal inside a `LIKE` pattern (escape character `\`).
-fn like_literal(s: &str) -> String {
+pub(crate) fn like_literal(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         if matches!(c, '%' | '_' | '\\') {

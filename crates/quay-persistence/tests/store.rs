@@ -634,3 +634,81 @@ async fn registry_tokens_verify_across_instances_through_registered_keys() {
     let kids = quay_persistence::testing::query_texts(&t.db, "SELECT kid FROM service_key").await;
     assert_eq!(kids.len(), 1);
 }
+
+#[tokio::test]
+async fn labels_go_with_their_manifest_row() {
+    use quay_repos::blobs::BlobMetaStore;
+    use quay_repos::labels::{Label, LabelStore};
+    use quay_repos::manifests::{ManifestStore, NewManifest, PushTarget};
+    use sea_orm::ConnectionTrait;
+    let t = TestDatabase::new().await;
+    let store = SqlStore::new(t.db.clone());
+    let owner = user(&store, "devtable").await;
+    let repo = store
+        .create_repository(
+            new_repo(owner, "app", Visibility::Private, Some(owner)),
+            log(LogKind::CreateRepo),
+        )
+        .await
+        .unwrap();
+    let config = format!("sha256:{}", "c".repeat(64));
+    store
+        .store_blob(repo.id, &config, 2, None, Box::pin(async { Ok(()) }))
+        .await
+        .unwrap();
+    let digest = format!("sha256:{}", "a".repeat(64));
+    let manifest = NewManifest {
+        repository_id: repo.id,
+        digest: digest.clone(),
+        media_type: "application/vnd.oci.image.manifest.v1+json".into(),
+        artifact_type: None,
+        config_media_type: Some("application/vnd.oci.image.config.v1+json".into()),
+        subject_digest: None,
+        bytes: b"{}".to_vec(),
+        blobs: vec![config],
+        children: Vec::new(),
+        layers_size: Some(0),
+        labels: vec![
+            Label::from_manifest("a".into(), "b".into()),
+            Label::from_manifest("quay.expires-after".into(), "2h".into()),
+        ],
+    };
+    let target = PushTarget::Tag {
+        name: "v1",
+        keep_replaced_ms: 0,
+    };
+    let now = Utc::now().timestamp_millis();
+    store
+        .put_manifest(manifest, target, now, None)
+        .await
+        .unwrap()
+        .unwrap();
+    let stored = store
+        .stored_manifest(repo.id, &digest)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        store.manifest_labels(stored.id, None).await.unwrap().len(),
+        2
+    );
+    // What garbage collection does: it deletes the manifest row and what references it,
+    // never the labels themselves.
+    let conn = store.database().connection();
+    for sql in [
+        "DELETE FROM tag".to_string(),
+        "DELETE FROM manifest_blob".to_string(),
+        format!("DELETE FROM manifest WHERE id = {}", stored.id),
+    ] {
+        conn.execute_unprepared(&sql).await.unwrap();
+    }
+    let left = conn
+        .query_one(sea_orm::Statement::from_string(
+            conn.get_database_backend(),
+            "SELECT COUNT(*) AS n FROM manifest_label",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(left.try_get::<i64>("", "n").unwrap(), 0);
+}

@@ -13,6 +13,7 @@ use futures_util::StreamExt;
 use oci_spec::image::{ImageIndex, ImageManifest};
 use quay_core::DomainError;
 use quay_logs::LogKind;
+use quay_repos::labels::Label;
 use quay_repos::manifests::{ManifestRejection, NewManifest, PushTarget, StoredManifest};
 use quay_repos::Repository;
 use quay_storage::Digest;
@@ -20,6 +21,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::access::{authorize, check_quota, query_pairs};
+use crate::blobs::Blobs;
 use crate::error::{RegistryError, API_VERSION};
 use crate::scope::Action;
 use crate::RegistryState;
@@ -81,11 +83,19 @@ fn reference(s: &str) -> Result<Reference, RegistryError> {
     }
 }
 
+/// The largest image config read for labels and layer history; a bigger one counts as
+/// having none.
+pub const MAX_CONFIG_BYTES: u64 = 8 * 1024 * 1024;
+pub const OCI_IMAGE_CONFIG: &str = "application/vnd.oci.image.config.v1+json";
+
 /// What a manifest says about itself and references.
 struct Parsed {
     media_type: String,
     artifact_type: Option<String>,
     config_media_type: Option<String>,
+    /// The config blob of an image manifest.
+    config_digest: Option<String>,
+    annotations: Vec<(String, String)>,
     subject: Option<String>,
     blobs: Vec<String>,
     children: Vec<String>,
@@ -125,7 +135,8 @@ fn parse(bytes: &[u8], content_type: Option<&str>) -> Result<Parsed, RegistryErr
         DOCKER_MANIFEST | OCI_MANIFEST => {
             let m: ImageManifest =
                 serde_json::from_value(value).map_err(|e| manifest_invalid(&e.to_string()))?;
-            let mut blobs = vec![checked_digest(m.config().digest().as_ref())?];
+            let config_digest = checked_digest(m.config().digest().as_ref())?;
+            let mut blobs = vec![config_digest.clone()];
             let mut layers_size: i64 = 0;
             for layer in m.layers() {
                 blobs.push(checked_digest(layer.digest().as_ref())?);
@@ -137,6 +148,13 @@ fn parse(bytes: &[u8], content_type: Option<&str>) -> Result<Parsed, RegistryErr
             Ok(Parsed {
                 artifact_type: m.artifact_type().as_ref().map(|t| t.to_string()),
                 config_media_type: Some(m.config().media_type().to_string()),
+                config_digest: Some(config_digest),
+                annotations: m
+                    .annotations()
+                    .iter()
+                    .flatten()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
                 subject: m
                     .subject()
                     .as_ref()
@@ -161,6 +179,8 @@ fn parse(bytes: &[u8], content_type: Option<&str>) -> Result<Parsed, RegistryErr
             Ok(Parsed {
                 artifact_type: i.artifact_type().as_ref().map(|t| t.to_string()),
                 config_media_type: None,
+                config_digest: None,
+                annotations: Vec::new(),
                 subject: i
                     .subject()
                     .as_ref()
@@ -174,6 +194,68 @@ fn parse(bytes: &[u8], content_type: Option<&str>) -> Result<Parsed, RegistryErr
         }
         other => Err(manifest_invalid(&format!("unsupported media type {other}"))),
     }
+}
+
+/// The image config blob `digest` as JSON, if storage has it, it is at most
+/// [`MAX_CONFIG_BYTES`] and it parses: anything else is a config without labels or
+/// history, not an error.
+pub async fn read_config(blobs: &Blobs, digest: &str) -> Option<Value> {
+    let digest = Digest::parse(digest)?;
+    let size = blobs.storage.blob_size(&digest).await.ok()??;
+    if size > MAX_CONFIG_BYTES {
+        return None;
+    }
+    let mut stream = blobs.storage.read_blob(&digest, None).await.ok()?;
+    let mut bytes = Vec::with_capacity(size as usize);
+    while let Some(piece) = stream.next().await {
+        let piece = piece.ok()?;
+        if (bytes.len() + piece.len()) as u64 > MAX_CONFIG_BYTES {
+            return None;
+        }
+        bytes.extend_from_slice(&piece);
+    }
+    serde_json::from_slice(&bytes).ok()
+}
+
+/// Quay's `get_manifest_labels`: a Docker image's config labels; an OCI image's config
+/// labels and then its annotations; an OCI artifact's annotations. Empty keys and
+/// values that are not strings mean nothing and are left out.
+async fn manifest_labels(blobs: &Blobs, parsed: &Parsed) -> Vec<Label> {
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    let image = match parsed.media_type.as_str() {
+        DOCKER_MANIFEST => true,
+        OCI_MANIFEST => parsed.config_media_type.as_deref() == Some(OCI_IMAGE_CONFIG),
+        _ => false,
+    };
+    if image {
+        if let Some(config) = match &parsed.config_digest {
+            Some(d) => read_config(blobs, d).await,
+            None => None,
+        } {
+            if let Some(labels) = config
+                .get("config")
+                .and_then(|c| c.get("Labels"))
+                .and_then(Value::as_object)
+            {
+                for (k, v) in labels {
+                    if let Some(v) = v.as_str() {
+                        pairs.push((k.clone(), v.to_string()));
+                    }
+                }
+            }
+        }
+    }
+    if parsed.media_type == OCI_MANIFEST {
+        for (k, v) in &parsed.annotations {
+            pairs.retain(|(key, _)| key != k);
+            pairs.push((k.clone(), v.clone()));
+        }
+    }
+    pairs
+        .into_iter()
+        .filter(|(k, _)| !k.is_empty())
+        .map(|(key, value)| Label::from_manifest(key, value))
+        .collect()
 }
 
 /// The request body, at most `limit` bytes (413 beyond).
@@ -310,6 +392,7 @@ pub async fn put_manifest(
             (PushTarget::Digest { expires_ms }, None)
         }
     };
+    let labels = manifest_labels(&state.blobs, &parsed).await;
     let new = NewManifest {
         repository_id: repo.id,
         digest: digest.to_string(),
@@ -321,6 +404,7 @@ pub async fn put_manifest(
         blobs: parsed.blobs,
         children: parsed.children,
         layers_size: parsed.layers_size,
+        labels,
     };
     // Two pushes of the same tag at once: the loser tries again on the new state.
     let mut attempts = 0;

@@ -8,6 +8,7 @@
 
 pub mod blobs;
 pub mod gc;
+pub mod labels;
 pub mod manifests;
 mod model;
 pub mod permissions;

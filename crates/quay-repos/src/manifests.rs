@@ -10,6 +10,8 @@ use async_trait::async_trait;
 use quay_core::DomainResult;
 use quay_logs::NewLogEntry;
 
+use crate::labels::Label;
+
 /// A stored manifest.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredManifest {
@@ -38,6 +40,9 @@ pub struct NewManifest {
     pub children: Vec<String>,
     /// The sum of the layers' sizes (none for an index).
     pub layers_size: Option<i64>,
+    /// Labels read from the manifest (its image config's and its annotations), source
+    /// `manifest`; stored only when the manifest is new.
+    pub labels: Vec<Label>,
 }
 
 /// What a pushed manifest is stored under.
@@ -87,6 +92,10 @@ pub trait ManifestStore: Send + Sync {
     /// reference, tags it as `target` says (ending a named tag's previous lifetime),
     /// updates the repository's `last_modified` and writes `log`, atomically. A
     /// concurrent move of the same tag yields `Conflict`.
+    ///
+    /// A new manifest gets its labels, and a named tag pushed with a new manifest whose
+    /// `quay.expires-after` label parses (for an index: the same value on every child)
+    /// expires that long after the push, unclamped, as Quay's label handler does.
     async fn put_manifest(
         &self,
         manifest: NewManifest,

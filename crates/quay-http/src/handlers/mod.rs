@@ -4,6 +4,7 @@
 pub mod application;
 pub mod apptoken;
 pub mod discovery;
+pub mod manifest;
 pub mod oauth;
 pub mod organization;
 pub mod permission;
@@ -11,6 +12,7 @@ pub mod prototype;
 pub mod repository;
 pub mod robot;
 pub mod search;
+pub mod secscan;
 pub mod session;
 pub mod superuser;
 pub mod tag;

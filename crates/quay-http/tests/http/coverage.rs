@@ -19,10 +19,13 @@ fn concrete(path: &str) -> String {
     while let Some(start) = rest.find('{') {
         out.push_str(&rest[..start]);
         let end = rest[start..].find('}').unwrap() + start;
-        out.push_str(if &rest[start + 1..end] == "repository" {
-            "someone/somerepo"
-        } else {
-            "somename"
+        out.push_str(match &rest[start + 1..end] {
+            "repository" => "someone/somerepo",
+            // `manifestref` routes match digests only.
+            "manifestref" => {
+                "sha256:0000000000000000000000000000000000000000000000000000000000000000"
+            }
+            _ => "somename",
         });
         rest = &rest[end + 1..];
     }

@@ -36,6 +36,13 @@ fn concrete(path: &str, existing: bool) -> String {
             ("username", true) => "admin",
             ("name", true) => "acme",
             ("namespace", true) => "acme",
+            // `manifestref` routes match digests only.
+            ("manifestref", true) => {
+                "sha256:0000000000000000000000000000000000000000000000000000000000000000"
+            }
+            ("manifestref", false) => {
+                "sha256:ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"
+            }
             (_, true) => "x0",
             (_, false) => "nosuchthing",
         }

@@ -12,6 +12,7 @@ mod coverage;
 mod credentials;
 mod gc;
 mod identities;
+mod manifests;
 mod oauth;
 mod permissions;
 mod registry_auth;

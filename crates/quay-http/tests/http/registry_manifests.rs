@@ -35,27 +35,16 @@ impl Repo {
     }
 
     async fn blob(&self, bytes: &[u8]) -> Value {
-        let digest = Digest::of(bytes);
-        let r = send(
-            &self.h,
-            Method::POST,
-            &format!("/v2/admin/app/blobs/uploads/?digest={digest}"),
-            Some(&self.token),
-            &[],
-            bytes,
-        )
-        .await;
-        assert_eq!(r.status, StatusCode::CREATED);
-        json!({"digest": digest.as_str(), "size": bytes.len()})
+        push_blob(&self.h, &self.token, "admin/app", bytes).await
     }
 
     async fn put(&self, reference: &str, media_type: &str, body: &[u8]) -> Reply {
-        send(
+        push_manifest(
             &self.h,
-            Method::PUT,
-            &format!("/v2/admin/app/manifests/{reference}"),
-            Some(&self.token),
-            &[("Content-Type", media_type)],
+            &self.token,
+            "admin/app",
+            reference,
+            media_type,
             body,
         )
         .await

@@ -41,18 +41,7 @@ impl Repo {
     }
 
     async fn blob(&self, bytes: &[u8]) -> Value {
-        let digest = Digest::of(bytes);
-        let r = send(
-            &self.h,
-            Method::POST,
-            &format!("/v2/admin/app/blobs/uploads/?digest={digest}"),
-            Some(&self.registry),
-            &[],
-            bytes,
-        )
-        .await;
-        assert_eq!(r.status, StatusCode::CREATED);
-        json!({"digest": digest.as_str(), "size": bytes.len()})
+        push_blob(&self.h, &self.registry, "admin/app", bytes).await
     }
 
     /// Pushes an image with two layers as `tag`; its digest and layer size.

@@ -324,3 +324,40 @@ pub async fn registry_token(h: &Harness, user: &str, password: &str, scopes: &[&
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     r.body["token"].as_str().unwrap().to_string()
 }
+
+/// Uploads `bytes` as a blob of repository `repo` (`namespace/name`) in one request;
+/// its descriptor (`digest`, `size`) for a manifest.
+pub async fn push_blob(h: &Harness, token: &str, repo: &str, bytes: &[u8]) -> Value {
+    let digest = quay_storage::Digest::of(bytes);
+    let r = send(
+        h,
+        Method::POST,
+        &format!("/v2/{repo}/blobs/uploads/?digest={digest}"),
+        Some(token),
+        &[],
+        bytes,
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    json!({"digest": digest.as_str(), "size": bytes.len()})
+}
+
+/// `PUT /v2/{repo}/manifests/{reference}` with `body` of `media_type`.
+pub async fn push_manifest(
+    h: &Harness,
+    token: &str,
+    repo: &str,
+    reference: &str,
+    media_type: &str,
+    body: &[u8],
+) -> Reply {
+    send(
+        h,
+        Method::PUT,
+        &format!("/v2/{repo}/manifests/{reference}"),
+        Some(token),
+        &[("Content-Type", media_type)],
+        body,
+    )
+    .await
+}
