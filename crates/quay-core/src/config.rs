@@ -146,6 +146,15 @@ pub struct Config {
     /// `POST .../tag/{tag}/expire` takes tags out of the time machine at once.
     #[serde(rename = "PERMANENTLY_DELETE_TAGS")]
     pub permanently_delete_tags: bool,
+    /// Namespace and repository auto-prune policies: their endpoints and the worker.
+    #[serde(rename = "FEATURE_AUTO_PRUNE")]
+    pub feature_auto_prune: bool,
+    /// Seconds between two passes of the auto-prune worker.
+    #[serde(rename = "AUTO_PRUNING_POLL_PERIOD")]
+    pub auto_pruning_poll_period: u64,
+    /// How many tags the auto-prune worker deletes per transaction.
+    #[serde(rename = "AUTOPRUNE_FETCH_TAGS_PAGE_LIMIT")]
+    pub autoprune_fetch_tags_page_limit: u64,
 
     /// Keys present in the sources that this version does not use.
     #[serde(skip)]
@@ -205,6 +214,9 @@ impl Default for Config {
             labeled_expiration_minimum: "1h".into(),
             labeled_expiration_maximum: "104w".into(),
             permanently_delete_tags: true,
+            feature_auto_prune: false,
+            auto_pruning_poll_period: 30,
+            autoprune_fetch_tags_page_limit: 100,
             unknown: Vec::new(),
         }
     }
@@ -227,6 +239,9 @@ const KNOWN_KEYS: &[&str] = &[
     "LABELED_EXPIRATION_MINIMUM",
     "LABELED_EXPIRATION_MAXIMUM",
     "PERMANENTLY_DELETE_TAGS",
+    "FEATURE_AUTO_PRUNE",
+    "AUTO_PRUNING_POLL_PERIOD",
+    "AUTOPRUNE_FETCH_TAGS_PAGE_LIMIT",
     "SERVER_HOSTNAME",
     "PREFERRED_URL_SCHEME",
     "DB_URI",
@@ -366,6 +381,12 @@ impl Config {
                     "APP_SPECIFIC_TOKEN_EXPIRATION: invalid duration {exp:?}"
                 ))
             })?;
+        }
+        if self.auto_pruning_poll_period == 0 || self.autoprune_fetch_tags_page_limit == 0 {
+            return Err(ConfigError::Invalid(
+                "AUTO_PRUNING_POLL_PERIOD and AUTOPRUNE_FETCH_TAGS_PAGE_LIMIT must be positive"
+                    .into(),
+            ));
         }
         if !matches!(self.registry_state.as_str(), "normal" | "readonly") {
             return Err(ConfigError::Invalid(

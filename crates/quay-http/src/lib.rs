@@ -35,6 +35,7 @@ use quay_orgs::{
 use quay_persistence::{Database, SqlStore};
 use quay_registry::blobs::Blobs;
 use quay_registry::{RegistryState, TokenService};
+use quay_repos::autoprune::{AutoPrunePolicies, AutoPruneService, AutoPruner};
 use quay_repos::quota::{NamespaceQuota, NoQuota};
 use quay_repos::tags::{TagService, Tags};
 use quay_repos::{RepoPermissionService, RepoPermissions, RepoService, Repositories};
@@ -62,6 +63,9 @@ pub struct AppState {
     pub prototypes: Arc<dyn PrototypeService>,
     pub permissions: Arc<dyn RepoPermissionService>,
     pub tags: Arc<dyn TagService>,
+    pub autoprune: Arc<dyn AutoPruneService>,
+    /// The auto-prune worker's pass (`quayd serve` repeats it on a timer).
+    pub autopruner: Arc<AutoPruner>,
     pub search: Arc<dyn SearchService>,
     /// The OAuth 2 provider and the user's granted tokens.
     pub oauth: OAuthProvider,
@@ -153,6 +157,13 @@ impl AppState {
             teams,
             permissions: Arc::new(RepoPermissions::new(repos.clone(), store.clone())),
             tags: Arc::new(Tags::new(repos.clone(), store.clone(), &config)),
+            autoprune: Arc::new(AutoPrunePolicies::new(
+                repos.clone(),
+                store.clone(),
+                store.clone(),
+                &config,
+            )),
+            autopruner: Arc::new(AutoPruner::new(store.clone(), store.clone(), &config)),
             search: Arc::new(Search::new(store.clone(), store.clone(), &config)),
             robots: Arc::new(Robots::new(
                 store.clone(),

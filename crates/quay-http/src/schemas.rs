@@ -123,6 +123,18 @@ pub fn expire_tag() -> Value {
     json!({"type": "object", "description": "Removes tag from the time machine window", "properties": {"manifest_digest": {"type": "string", "description": "Required if is_alive set to false. If specified, the manifest digest that should be used. Ignored when setting alive to true."}, "include_submanifests": {"type": "boolean", "description": "If set to true, expire the sub-manifests as well"}, "is_alive": {"type": "boolean", "description": "If true, set the expiry of the matching alive tag outside the time machine window. If false set the expiry of any expired tags with the same tag and manifest outside the time machine window."}}})
 }
 
+pub fn org_autoprune_policy() -> Value {
+    json!({"type": "object", "description": "The policy configuration that is to be applied to the organization", "required": ["method", "value"], "properties": {"method": {"type": "string", "description": "The method to use for pruning tags (number_of_tags, creation_date)"}, "value": {"type": ["integer", "string"], "description": "The value to use for the pruning method (number of tags e.g. 10, time delta e.g. 7d (7 days))"}}})
+}
+
+pub fn repo_autoprune_policy() -> Value {
+    json!({"type": "object", "description": "The policy configuration that is to be applied to the repository", "required": ["method", "value"], "properties": {"method": {"type": "string", "description": "The method to use for pruning tags (number_of_tags, creation_date)"}, "value": {"type": ["integer", "string"], "description": "The value to use for the pruning method (number of tags e.g. 10, time delta e.g. 7d (7 days))"}}})
+}
+
+pub fn user_autoprune_policy() -> Value {
+    json!({"type": "object", "description": "The policy configuration that is to be applied to the user namespace", "required": ["method", "value"], "properties": {"method": {"type": "string", "description": "The method to use for pruning tags (number_of_tags, creation_date)"}, "value": {"type": ["integer", "string"], "description": "The value to use for the pruning method (number of tags e.g. 10, time delta e.g. 7d (7 days))"}}})
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::Value;

@@ -13,6 +13,7 @@
 //! With the `testing` feature, [`testing`] hands each test its own fresh database.
 
 mod apptokens;
+mod autoprune;
 mod auth;
 mod blobs;
 mod credentials;

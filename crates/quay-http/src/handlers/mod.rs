@@ -7,6 +7,7 @@ pub mod discovery;
 pub mod oauth;
 pub mod organization;
 pub mod permission;
+pub mod policy;
 pub mod prototype;
 pub mod repository;
 pub mod robot;
