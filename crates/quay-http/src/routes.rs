@@ -10,8 +10,8 @@ use quay_core::scope::Scope;
 use serde_json::Value;
 
 use crate::handlers::{
-    application, apptoken, discovery, organization, permission, prototype, repository, robot,
-    policy, search, session, superuser, tag, team, user,
+    application, apptoken, discovery, organization, permission, policy, prototype, repository,
+    robot, search, session, superuser, tag, team, user,
 };
 use crate::schemas;
 

@@ -155,7 +155,11 @@ mod tests {
             return;
         };
         let catalog: Value = serde_json::from_str(&text).unwrap();
-        for endpoint in crate::routes::endpoints(&quay_core::config::Config::default()) {
+        let config = quay_core::config::Config {
+            feature_auto_prune: true,
+            ..Default::default()
+        };
+        for endpoint in crate::routes::endpoints(&config) {
             let Some((name, schema)) = endpoint.body else {
                 continue;
             };

@@ -211,7 +211,10 @@ impl AutoPruneStore for SqlStore {
         Ok(repos
             .into_iter()
             .map(|r| {
-                let mut policies = by_namespace.get(&r.namespace_id).cloned().unwrap_or_default();
+                let mut policies = by_namespace
+                    .get(&r.namespace_id)
+                    .cloned()
+                    .unwrap_or_default();
                 policies.extend(by_repository.get(&r.id).cloned().unwrap_or_default());
                 PruneTarget {
                     repository_id: r.id,

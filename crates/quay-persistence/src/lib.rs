@@ -13,8 +13,8 @@
 //! With the `testing` feature, [`testing`] hands each test its own fresh database.
 
 mod apptokens;
-mod autoprune;
 mod auth;
+mod autoprune;
 mod blobs;
 mod credentials;
 pub mod entity;

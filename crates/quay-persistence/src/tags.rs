@@ -374,11 +374,7 @@ impl TagStore for SqlStore {
             .collect())
     }
 
-    async fn end_live_tags(
-        &self,
-        tags: Vec<(i64, NewLogEntry)>,
-        now_ms: i64,
-    ) -> DomainResult<u64> {
+    async fn end_live_tags(&self, tags: Vec<(i64, NewLogEntry)>, now_ms: i64) -> DomainResult<u64> {
         if tags.is_empty() {
             return Ok(0);
         }

@@ -76,9 +76,7 @@ impl PruneMethod {
                 .map(PruneMethod::NumberOfTags),
             "creation_date" => {
                 let text = value.as_str()?;
-                let ms = parse_duration(text)
-                    .filter(|s| *s > 0)?
-                    .checked_mul(1000)?;
+                let ms = parse_duration(text).filter(|s| *s > 0)?.checked_mul(1000)?;
                 Some(PruneMethod::CreationDate {
                     value: text.to_string(),
                     ms,
@@ -265,8 +263,11 @@ pub enum PolicyTarget {
 /// The policy endpoints.
 #[async_trait]
 pub trait AutoPruneService: Send + Sync {
-    async fn list_policies(&self, caller: &Caller, target: &PolicyTarget)
-        -> DomainResult<Vec<Policy>>;
+    async fn list_policies(
+        &self,
+        caller: &Caller,
+        target: &PolicyTarget,
+    ) -> DomainResult<Vec<Policy>>;
 
     async fn get_policy(
         &self,
@@ -410,9 +411,13 @@ impl AutoPrunePolicies {
                 NewLogEntry::new(kinds.1, caller, Some(*namespace_id), metadata)
                     .with_repository(repo.id)
             }
-            (PolicyOwner::Namespace(id), _) | (PolicyOwner::Repository { namespace_id: id, .. }, None) => {
-                NewLogEntry::new(kinds.0, caller, Some(*id), metadata)
-            }
+            (PolicyOwner::Namespace(id), _)
+            | (
+                PolicyOwner::Repository {
+                    namespace_id: id, ..
+                },
+                None,
+            ) => NewLogEntry::new(kinds.0, caller, Some(*id), metadata),
         }
     }
 
@@ -560,8 +565,7 @@ pub fn select_prunable(tags: &[LiveTag], policies: &[PolicyConfig], now_ms: i64)
     for (p, re) in &compiled {
         if let PruneMethod::CreationDate { ms, .. } = p.method {
             for (i, tag) in tags.iter().enumerate() {
-                if !pruned[i] && candidate(p, re, tag) && now_ms.saturating_sub(tag.start_ms) > ms
-                {
+                if !pruned[i] && candidate(p, re, tag) && now_ms.saturating_sub(tag.start_ms) > ms {
                     pruned[i] = true;
                 }
             }
@@ -689,7 +693,10 @@ mod tests {
             Err(DomainError::InvalidRequest(m)) => m,
             other => panic!("{other:?}"),
         };
-        assert_eq!(err(input(json!("weekly"), json!(1))), "Invalid method provided");
+        assert_eq!(
+            err(input(json!("weekly"), json!(1))),
+            "Invalid method provided"
+        );
         for (method, value) in [
             ("number_of_tags", json!(0)),
             ("number_of_tags", json!(-3)),
@@ -711,8 +718,14 @@ mod tests {
             tag_pattern_matches: Some(matches),
             ..input(json!("number_of_tags"), json!(3))
         };
-        assert_eq!(err(with(json!(5), json!(true))), "tag_pattern must be string");
-        assert_eq!(err(with(json!("  "), json!(true))), "tag_pattern cannot be empty");
+        assert_eq!(
+            err(with(json!(5), json!(true))),
+            "tag_pattern must be string"
+        );
+        assert_eq!(
+            err(with(json!("  "), json!(true))),
+            "tag_pattern cannot be empty"
+        );
         assert_eq!(
             err(with(json!("v[1"), json!(true))),
             "tag_pattern must be a valid regular expression"
@@ -761,7 +774,10 @@ mod tests {
             true,
         );
         let keep1 = config(PruneMethod::NumberOfTags(1), None, true);
-        assert_eq!(select_prunable(&t, &[keep1.clone(), old.clone()], 100), [1, 2, 3]);
+        assert_eq!(
+            select_prunable(&t, &[keep1.clone(), old.clone()], 100),
+            [1, 2, 3]
+        );
         assert_eq!(select_prunable(&t, &[old], 100), [2, 3]);
         let broken = config(PruneMethod::NumberOfTags(1), Some("("), true);
         assert!(select_prunable(&t, &[broken], 100).is_empty());

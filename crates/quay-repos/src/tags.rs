@@ -185,8 +185,7 @@ pub trait TagStore: Send + Sync {
     /// Ends at `now_ms`, as a delete through the tags API does, those of `tags` (ids,
     /// each with its log entry) still alive, writing the entries of the ones it ended,
     /// atomically; how many it ended.
-    async fn end_live_tags(&self, tags: Vec<(i64, NewLogEntry)>, now_ms: i64)
-        -> DomainResult<u64>;
+    async fn end_live_tags(&self, tags: Vec<(i64, NewLogEntry)>, now_ms: i64) -> DomainResult<u64>;
 }
 
 /// A page of tag history.

@@ -54,7 +54,10 @@ async fn create(
     target: PolicyTarget,
     input: PolicyInput,
 ) -> ApiResult {
-    let uuid = state.autoprune.create_policy(caller, &target, input).await?;
+    let uuid = state
+        .autoprune
+        .create_policy(caller, &target, input)
+        .await?;
     Ok(HttpResponse::Created().json(json!({"uuid": uuid})))
 }
 

@@ -34,7 +34,11 @@ struct Setup {
 
 impl Setup {
     async fn new() -> Setup {
-        let h = Harness::with_config(config()).await;
+        Self::with_config(config()).await
+    }
+
+    async fn with_config(config: Config) -> Setup {
+        let h = Harness::with_config(config).await;
         let api = h.initialize("admin").await;
         for repo in ["app", "other"] {
             let r = h
@@ -102,7 +106,10 @@ impl Setup {
         let r = send(
             &self.h,
             Method::PUT,
-            &format!("/v2/admin/{repo}/manifests/{}", reference.unwrap_or(&digest)),
+            &format!(
+                "/v2/admin/{repo}/manifests/{}",
+                reference.unwrap_or(&digest)
+            ),
             Some(&token),
             &[("Content-Type", DOCKER)],
             &body,
@@ -214,15 +221,21 @@ async fn organization_policies_are_created_listed_changed_and_deleted() {
         .keys()
         .map(String::as_str)
         .collect();
-    assert_eq!(keys, ["uuid", "method", "value", "tagPattern", "tagPatternMatches"]);
+    assert_eq!(
+        keys,
+        ["uuid", "method", "value", "tagPattern", "tagPatternMatches"]
+    );
     let one = format!("{base}{uuid}");
     let r = s.h.get(&one, Some(&s.api)).await;
     assert_eq!((r.status, r.body), (StatusCode::OK, view));
 
     // Quay 3.11: one policy per namespace.
-    let r = s
-        .h
-        .post(base, Some(&s.api), json!({"method": "creation_date", "value": "5d"}))
+    let r =
+        s.h.post(
+            base,
+            Some(&s.api),
+            json!({"method": "creation_date", "value": "5d"}),
+        )
         .await;
     assert_error(
         &r,
@@ -254,9 +267,12 @@ async fn organization_policies_are_created_listed_changed_and_deleted() {
     assert_error(&r, 404, "not_found", "Not Found");
     let r = s.h.delete(&one, Some(&s.api)).await;
     assert_error(&r, 404, "not_found", "Not Found");
-    let r = s
-        .h
-        .put(&one, Some(&s.api), json!({"method": "number_of_tags", "value": 1}))
+    let r =
+        s.h.put(
+            &one,
+            Some(&s.api),
+            json!({"method": "number_of_tags", "value": 1}),
+        )
         .await;
     assert_error(&r, 404, "not_found", "Not Found");
 
@@ -269,7 +285,10 @@ async fn organization_policies_are_created_listed_changed_and_deleted() {
     ]));
     let store = quay_persistence::SqlStore::new(s.h.t.db.clone());
     let logs = store.namespace_logs(acme, 3).await.unwrap();
-    assert_eq!(logs[0].metadata, json!({"policy_uuid": uuid, "namespace": "acme"}));
+    assert_eq!(
+        logs[0].metadata,
+        json!({"policy_uuid": uuid, "namespace": "acme"})
+    );
     assert_eq!(
         logs[1].metadata,
         json!({"method": "creation_date", "value": "5d", "tag_pattern": "^dev-", "tag_pattern_matches": false, "namespace": "acme"})
@@ -282,28 +301,63 @@ async fn bad_bodies_get_quays_messages() {
     let s = Setup::new().await;
     let base = "/api/v1/organization/acme/autoprunepolicy/";
     for (body, detail) in [
-        (json!({"method": "weekly", "value": 3}), "Invalid method provided"),
-        (json!({"method": "number_of_tags", "value": 0}), "Invalid value given for method type"),
-        (json!({"method": "number_of_tags", "value": -2}), "Invalid value given for method type"),
-        (json!({"method": "number_of_tags", "value": "10"}), "Invalid value given for method type"),
-        (json!({"method": "creation_date", "value": "5x"}), "Invalid value given for method type"),
-        (json!({"method": "creation_date", "value": "five days"}), "Invalid value given for method type"),
-        (json!({"method": "creation_date", "value": 5}), "Invalid value given for method type"),
-        (json!({"method": "creation_date", "value": "5d", "tagPattern": "v[1"}), "tag_pattern must be a valid regular expression"),
-        (json!({"method": "creation_date", "value": "5d", "tagPattern": " "}), "tag_pattern cannot be empty"),
-        (json!({"method": "creation_date", "value": "5d", "tagPattern": 7}), "tag_pattern must be string"),
-        (json!({"method": "creation_date", "value": "5d", "tagPatternMatches": "no"}), "tag_pattern_matches must be bool"),
-        (json!({"method": "number_of_tags"}), "'value' is a required property"),
+        (
+            json!({"method": "weekly", "value": 3}),
+            "Invalid method provided",
+        ),
+        (
+            json!({"method": "number_of_tags", "value": 0}),
+            "Invalid value given for method type",
+        ),
+        (
+            json!({"method": "number_of_tags", "value": -2}),
+            "Invalid value given for method type",
+        ),
+        (
+            json!({"method": "number_of_tags", "value": "10"}),
+            "Invalid value given for method type",
+        ),
+        (
+            json!({"method": "creation_date", "value": "5x"}),
+            "Invalid value given for method type",
+        ),
+        (
+            json!({"method": "creation_date", "value": "five days"}),
+            "Invalid value given for method type",
+        ),
+        (
+            json!({"method": "creation_date", "value": 5}),
+            "Invalid value given for method type",
+        ),
+        (
+            json!({"method": "creation_date", "value": "5d", "tagPattern": "v[1"}),
+            "tag_pattern must be a valid regular expression",
+        ),
+        (
+            json!({"method": "creation_date", "value": "5d", "tagPattern": " "}),
+            "tag_pattern cannot be empty",
+        ),
+        (
+            json!({"method": "creation_date", "value": "5d", "tagPattern": 7}),
+            "tag_pattern must be string",
+        ),
+        (
+            json!({"method": "creation_date", "value": "5d", "tagPatternMatches": "no"}),
+            "tag_pattern_matches must be bool",
+        ),
+        (
+            json!({"method": "number_of_tags"}),
+            "'value' is a required property",
+        ),
         (json!({"value": 3}), "'method' is a required property"),
     ] {
         let r = s.h.post(base, Some(&s.api), body.clone()).await;
         assert_eq!(r.status, StatusCode::BAD_REQUEST, "{body}: {}", r.body);
         assert_eq!(r.body["detail"], detail, "{body}");
     }
-    let r = s
-        .h
-        .post(base, Some(&s.api), json!({"method": 3, "value": 3}))
-        .await;
+    let r =
+        s.h.post(base, Some(&s.api), json!({"method": 3, "value": 3}))
+            .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
     let r = s.h.call(Method::POST, base, Some(&s.api), Some("{")).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
@@ -311,15 +365,19 @@ async fn bad_bodies_get_quays_messages() {
     let uuid = s
         .policy(base, json!({"method": "number_of_tags", "value": 3}))
         .await;
-    let r = s
-        .h
-        .put(
+    let r =
+        s.h.put(
             &format!("{base}{uuid}"),
             Some(&s.api),
             json!({"method": "number_of_tags", "value": 0}),
         )
         .await;
-    assert_error(&r, 400, "invalid_request", "Invalid value given for method type");
+    assert_error(
+        &r,
+        400,
+        "invalid_request",
+        "Invalid value given for method type",
+    );
 }
 
 #[actix_web::test]
@@ -345,22 +403,25 @@ async fn who_may_call_which_policy_endpoint() {
     let r = s.h.get(org, Some(&repo_only)).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     // Another user's namespace is not theirs; their own is, by name too.
-    let r = s
-        .h
-        .get("/api/v1/organization/admin/autoprunepolicy/", Some(&outsider))
+    let r =
+        s.h.get(
+            "/api/v1/organization/admin/autoprunepolicy/",
+            Some(&outsider),
+        )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    let r = s
-        .h
-        .get("/api/v1/organization/outsider/autoprunepolicy/", Some(&outsider))
+    let r =
+        s.h.get(
+            "/api/v1/organization/outsider/autoprunepolicy/",
+            Some(&outsider),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK);
     // Nobody administers a missing organization; the admin of one gets 404 for a
     // missing policy.
-    let r = s
-        .h
-        .get("/api/v1/organization/ghost/autoprunepolicy/", Some(&s.api))
-        .await;
+    let r =
+        s.h.get("/api/v1/organization/ghost/autoprunepolicy/", Some(&s.api))
+            .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     let r = s.h.get(&format!("{org}nosuchuuid"), Some(&s.api)).await;
     assert_error(&r, 404, "not_found", "Not Found");
@@ -373,14 +434,15 @@ async fn who_may_call_which_policy_endpoint() {
         let r = s.h.get(path, Some(&outsider)).await;
         assert_error(&r, 403, "insufficient_scope", "Unauthorized");
     }
-    let r = s
-        .h
-        .get("/api/v1/repository/admin/ghost/autoprunepolicy/", Some(&s.api))
+    let r =
+        s.h.get(
+            "/api/v1/repository/admin/ghost/autoprunepolicy/",
+            Some(&s.api),
+        )
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
-    let r = s
-        .h
-        .post(
+    let r =
+        s.h.post(
             "/api/v1/repository/admin/ghost/autoprunepolicy/",
             Some(&s.api),
             body.clone(),
@@ -393,22 +455,70 @@ async fn who_may_call_which_policy_endpoint() {
     // The user endpoints: any user, for their own namespace only.
     let r = s.h.get("/api/v1/user/autoprunepolicy/", None).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
-    let mine = s.policy("/api/v1/user/autoprunepolicy/", body.clone()).await;
-    let r = s
-        .h
-        .get(&format!("/api/v1/user/autoprunepolicy/{mine}"), Some(&outsider))
+    let mine = s
+        .policy("/api/v1/user/autoprunepolicy/", body.clone())
+        .await;
+    let r =
+        s.h.get(
+            &format!("/api/v1/user/autoprunepolicy/{mine}"),
+            Some(&outsider),
+        )
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
-    let r = s
-        .h
-        .delete(&format!("/api/v1/user/autoprunepolicy/{mine}"), Some(&outsider))
+    let r =
+        s.h.delete(
+            &format!("/api/v1/user/autoprunepolicy/{mine}"),
+            Some(&outsider),
+        )
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
-    let r = s
-        .h
-        .get("/api/v1/user/autoprunepolicy/", Some(&outsider))
-        .await;
+    let r =
+        s.h.get("/api/v1/user/autoprunepolicy/", Some(&outsider))
+            .await;
     assert_eq!(r.body, json!({"policies": []}));
+}
+
+#[actix_web::test]
+async fn superusers_act_where_quay_lets_them() {
+    let s = Setup::with_config(Config {
+        super_users: vec!["boss".into()],
+        global_readonly_super_users: vec!["auditor".into()],
+        feature_superusers_full_access: true,
+        ..config()
+    })
+    .await;
+    let (_, boss) = s.h.user("boss", ALL_SCOPES).await;
+    let (_, auditor) = s.h.user("auditor", ALL_SCOPES).await;
+    let body = json!({"method": "number_of_tags", "value": 3});
+    for base in [
+        "/api/v1/organization/acme/autoprunepolicy/",
+        "/api/v1/repository/admin/app/autoprunepolicy/",
+    ] {
+        let uuid = {
+            let r = s.h.post(base, Some(&boss), body.clone()).await;
+            assert_eq!(r.status, StatusCode::CREATED, "{base}: {}", r.body);
+            r.body["uuid"].as_str().unwrap().to_string()
+        };
+        let one = format!("{base}{uuid}");
+        // Global read-only superusers read, and change nothing.
+        let r = s.h.get(base, Some(&auditor)).await;
+        assert_eq!(r.body["policies"][0]["uuid"], uuid.as_str(), "{base}");
+        let r = s.h.get(&one, Some(&auditor)).await;
+        assert_eq!(r.status, StatusCode::OK);
+        let r = s.h.put(&one, Some(&auditor), body.clone()).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        let r = s.h.delete(&one, Some(&auditor)).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        let r = s.h.put(&one, Some(&boss), body.clone()).await;
+        assert_eq!(r.status, StatusCode::NO_CONTENT);
+        let r = s.h.delete(&one, Some(&boss)).await;
+        assert_eq!(r.status, StatusCode::OK);
+    }
+    // Past the permission check, what does not exist is 404.
+    let r =
+        s.h.get("/api/v1/organization/ghost/autoprunepolicy/", Some(&boss))
+            .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
 }
 
 #[actix_web::test]
@@ -424,14 +534,19 @@ async fn user_and_repository_policies_have_their_own_endpoints() {
         json!({"policies": [{"uuid": uuid, "method": "creation_date", "value": "2w", "tagPattern": null, "tagPatternMatches": true}]})
     );
     // The same namespace through the organization path.
-    let r = s
-        .h
-        .get(&format!("/api/v1/organization/admin/autoprunepolicy/{uuid}"), Some(&s.api))
+    let r =
+        s.h.get(
+            &format!("/api/v1/organization/admin/autoprunepolicy/{uuid}"),
+            Some(&s.api),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK);
-    let r = s
-        .h
-        .post(user, Some(&s.api), json!({"method": "number_of_tags", "value": 4}))
+    let r =
+        s.h.post(
+            user,
+            Some(&s.api),
+            json!({"method": "number_of_tags", "value": 4}),
+        )
         .await;
     assert_error(
         &r,
@@ -439,9 +554,8 @@ async fn user_and_repository_policies_have_their_own_endpoints() {
         "invalid_request",
         "Policy for this namespace already exists, delete existing to create new policy",
     );
-    let r = s
-        .h
-        .put(
+    let r =
+        s.h.put(
             &format!("{user}{uuid}"),
             Some(&s.api),
             json!({"method": "number_of_tags", "value": 4}),
@@ -466,9 +580,12 @@ async fn user_and_repository_policies_have_their_own_endpoints() {
         r.body,
         json!({"policies": [{"uuid": ruuid, "method": "number_of_tags", "value": 2, "tagPattern": "^v", "tagPatternMatches": true}]})
     );
-    let r = s
-        .h
-        .post(repo, Some(&s.api), json!({"method": "number_of_tags", "value": 3}))
+    let r =
+        s.h.post(
+            repo,
+            Some(&s.api),
+            json!({"method": "number_of_tags", "value": 3}),
+        )
         .await;
     assert_error(
         &r,
@@ -484,9 +601,12 @@ async fn user_and_repository_policies_have_their_own_endpoints() {
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{other}");
     }
     let one = format!("{repo}{ruuid}");
-    let r = s
-        .h
-        .put(&one, Some(&s.api), json!({"method": "creation_date", "value": "1h"}))
+    let r =
+        s.h.put(
+            &one,
+            Some(&s.api),
+            json!({"method": "creation_date", "value": "1h"}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT);
     let r = s.h.get(&one, Some(&s.api)).await;
@@ -517,17 +637,32 @@ async fn the_endpoints_exist_only_with_the_feature() {
         (Method::POST, "/api/v1/organization/admin/autoprunepolicy/"),
         (Method::GET, "/api/v1/organization/admin/autoprunepolicy/x"),
         (Method::PUT, "/api/v1/organization/admin/autoprunepolicy/x"),
-        (Method::DELETE, "/api/v1/organization/admin/autoprunepolicy/x"),
+        (
+            Method::DELETE,
+            "/api/v1/organization/admin/autoprunepolicy/x",
+        ),
         (Method::GET, "/api/v1/user/autoprunepolicy/"),
         (Method::POST, "/api/v1/user/autoprunepolicy/"),
         (Method::GET, "/api/v1/user/autoprunepolicy/x"),
         (Method::PUT, "/api/v1/user/autoprunepolicy/x"),
         (Method::DELETE, "/api/v1/user/autoprunepolicy/x"),
         (Method::GET, "/api/v1/repository/admin/app/autoprunepolicy/"),
-        (Method::POST, "/api/v1/repository/admin/app/autoprunepolicy/"),
-        (Method::GET, "/api/v1/repository/admin/app/autoprunepolicy/x"),
-        (Method::PUT, "/api/v1/repository/admin/app/autoprunepolicy/x"),
-        (Method::DELETE, "/api/v1/repository/admin/app/autoprunepolicy/x"),
+        (
+            Method::POST,
+            "/api/v1/repository/admin/app/autoprunepolicy/",
+        ),
+        (
+            Method::GET,
+            "/api/v1/repository/admin/app/autoprunepolicy/x",
+        ),
+        (
+            Method::PUT,
+            "/api/v1/repository/admin/app/autoprunepolicy/x",
+        ),
+        (
+            Method::DELETE,
+            "/api/v1/repository/admin/app/autoprunepolicy/x",
+        ),
     ] {
         let body = json!({"method": "number_of_tags", "value": 1}).to_string();
         let r = h.call(method.clone(), path, Some(&api), Some(&body)).await;
@@ -544,7 +679,14 @@ async fn number_of_tags_keeps_the_newest_and_pruned_tags_can_be_restored() {
     let digest = s
         .tags(
             "app",
-            &[("v6", 0), ("v5", 0), ("v4", 0), ("latest", 0), ("base", 0), ("v1", 0)],
+            &[
+                ("v6", 0),
+                ("v5", 0),
+                ("v4", 0),
+                ("latest", 0),
+                ("base", 0),
+                ("v1", 0),
+            ],
         )
         .await;
     s.policy(
@@ -564,17 +706,15 @@ async fn number_of_tags_keeps_the_newest_and_pruned_tags_can_be_restored() {
 
     // Pruned as the tags API deletes: the history shows the ended lifetime, and the
     // time machine restores it.
-    let r = s
-        .h
-        .get(
+    let r =
+        s.h.get(
             "/api/v1/repository/admin/app/tag/?specificTag=latest",
             Some(&s.api),
         )
         .await;
     assert!(r.body["tags"][0]["end_ts"].is_i64(), "{}", r.body);
-    let r = s
-        .h
-        .post(
+    let r =
+        s.h.post(
             "/api/v1/repository/admin/app/tag/latest/restore",
             Some(&s.api),
             json!({"manifest_digest": digest}),
@@ -587,7 +727,8 @@ async fn number_of_tags_keeps_the_newest_and_pruned_tags_can_be_restored() {
 #[actix_web::test]
 async fn a_namespace_policy_prunes_old_tags_in_every_repository() {
     let s = Setup::new().await;
-    s.tags("app", &[("new", 1), ("base", 2), ("old", 6), ("older", 30)]).await;
+    s.tags("app", &[("new", 1), ("base", 2), ("old", 6), ("older", 30)])
+        .await;
     s.tags("other", &[("base", 2), ("ancient", 100)]).await;
     s.policy(
         "/api/v1/user/autoprunepolicy/",
@@ -609,7 +750,14 @@ async fn a_namespace_policy_prunes_old_tags_in_every_repository() {
 #[actix_web::test]
 async fn tag_patterns_narrow_the_candidates_either_way() {
     let s = Setup::new().await;
-    let tags = [("v3", 0), ("dev-b", 0), ("v2", 0), ("dev-a", 0), ("v1", 0), ("base", 0)];
+    let tags = [
+        ("v3", 0),
+        ("dev-b", 0),
+        ("v2", 0),
+        ("dev-a", 0),
+        ("v1", 0),
+        ("base", 0),
+    ];
     s.tags("app", &tags).await;
     s.tags("other", &tags).await;
     // app: of the tags matching `^v`, keep the newest; others are not candidates.
@@ -625,14 +773,18 @@ async fn tag_patterns_narrow_the_candidates_either_way() {
     )
     .await;
     assert_eq!(s.prune().await, 4);
-    assert_eq!(s.live("app").await, names(&["v3", "dev-b", "dev-a", "base"]));
+    assert_eq!(
+        s.live("app").await,
+        names(&["v3", "dev-b", "dev-a", "base"])
+    );
     assert_eq!(s.live("other").await, names(&["v3", "dev-b", "v2", "v1"]));
 }
 
 #[actix_web::test]
 async fn hidden_tags_are_left_alone() {
     let s = Setup::new().await;
-    s.tags("app", &[("keep", 0), ("base", 0), ("drop", 1)]).await;
+    s.tags("app", &[("keep", 0), ("base", 0), ("drop", 1)])
+        .await;
     // A push by digest: kept alive by a hidden tag newer than every named one, so
     // counting it would cost `keep` its place.
     tokio::time::sleep(Duration::from_millis(5)).await;
