@@ -152,7 +152,7 @@ pub struct Config {
     /// Seconds between two passes of the auto-prune worker.
     #[serde(rename = "AUTO_PRUNING_POLL_PERIOD")]
     pub auto_pruning_poll_period: u64,
-    /// How many tags the auto-prune worker deletes per transaction.
+    /// How many tags the auto-prune worker deletes per transaction (at most 1000).
     #[serde(rename = "AUTOPRUNE_FETCH_TAGS_PAGE_LIMIT")]
     pub autoprune_fetch_tags_page_limit: u64,
 

@@ -405,19 +405,17 @@ impl AutoPrunePolicies {
         kinds: (LogKind, LogKind),
         mut metadata: Value,
     ) -> NewLogEntry {
-        match (&r.owner, &r.repository) {
-            (PolicyOwner::Repository { namespace_id, .. }, Some(repo)) => {
+        let namespace_id = match r.owner {
+            PolicyOwner::Namespace(id) => id,
+            PolicyOwner::Repository { namespace_id, .. } => namespace_id,
+        };
+        match &r.repository {
+            Some(repo) => {
                 metadata["repo"] = json!(repo.name);
-                NewLogEntry::new(kinds.1, caller, Some(*namespace_id), metadata)
+                NewLogEntry::new(kinds.1, caller, Some(namespace_id), metadata)
                     .with_repository(repo.id)
             }
-            (PolicyOwner::Namespace(id), _)
-            | (
-                PolicyOwner::Repository {
-                    namespace_id: id, ..
-                },
-                None,
-            ) => NewLogEntry::new(kinds.0, caller, Some(*id), metadata),
+            None => NewLogEntry::new(kinds.0, caller, Some(namespace_id), metadata),
         }
     }
 
@@ -589,6 +587,10 @@ pub fn select_prunable(tags: &[LiveTag], policies: &[PolicyConfig], now_ms: i64)
     (0..tags.len()).filter(|i| pruned[*i]).collect()
 }
 
+/// The most tags one transaction ends: its log entries are one statement, whose bind
+/// parameters the databases limit (PostgreSQL: 65535).
+const MAX_BATCH: u64 = 1000;
+
 /// What one pass did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PruneReport {
@@ -609,7 +611,7 @@ impl AutoPruner {
         Self {
             store,
             tags,
-            batch: config.autoprune_fetch_tags_page_limit.max(1) as usize,
+            batch: config.autoprune_fetch_tags_page_limit.clamp(1, MAX_BATCH) as usize,
         }
     }
 
