@@ -18,6 +18,7 @@ mod m20261128_000008_manifests_tags;
 mod m20261202_000009_hidden_tags;
 mod m20261203_000010_tag_history;
 mod m20261203_000011_labels;
+mod m20261203_000012_autoprune;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000009_hidden_tags::Migration),
             Box::new(m20261203_000010_tag_history::Migration),
             Box::new(m20261203_000011_labels::Migration),
+            Box::new(m20261203_000012_autoprune::Migration),
         ]
     }
 }

@@ -201,6 +201,25 @@ async fn serve(cli: &Cli, config: Config) -> Result<(), String> {
             std::time::Duration::from_secs(state.config.garbage_collection_frequency.max(1));
         tokio::spawn(state.garbage_collector().run_every(every));
     }
+    // Quay's autopruneworker: only with the feature, every `AUTO_PRUNING_POLL_PERIOD`.
+    if state.config.feature_auto_prune {
+        let pruner = state.autopruner.clone();
+        let every = std::time::Duration::from_secs(state.config.auto_pruning_poll_period);
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(every).await;
+                match pruner.run_once().await {
+                    Ok(report) if report.pruned > 0 => tracing::info!(
+                        repositories = report.repositories,
+                        pruned = report.pruned,
+                        "auto-prune pass"
+                    ),
+                    Ok(_) => {}
+                    Err(e) => tracing::error!(error = %e, "auto-prune pass failed"),
+                }
+            }
+        });
+    }
     let server = HttpServer::new(move || quay_http::app(state.clone()))
         // A streamed response is written as headers, then body pieces: with Nagle's
         // algorithm a small blob's body waits for the client's delayed ACK (~40 ms).
@@ -246,11 +265,13 @@ async fn load_fixtures(cli: &Cli, config: Config, set: &str, reset: bool) -> Res
     let state = quay_http::AppState::new(config, db, &secret, Some(cli.data_dir.clone()));
     let loaded = fixtures::load(&state, text).await?;
     println!(
-        "loaded {set}: {} users, {} organizations, {} teams, {} repositories (password: {})",
+        "loaded {set}: {} users, {} organizations, {} teams, {} repositories, {} auto-prune \
+         policies (password: {})",
         loaded.users,
         loaded.organizations,
         loaded.teams,
         loaded.repositories,
+        loaded.autoprune_policies,
         fixtures::PASSWORD
     );
     Ok(())

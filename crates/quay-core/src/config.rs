@@ -160,6 +160,15 @@ pub struct Config {
     /// (Quay's blob upload cleanup: two days).
     #[serde(rename = "BLOB_UPLOAD_MAX_AGE_SEC")]
     pub blob_upload_max_age_sec: u64,
+    /// Namespace and repository auto-prune policies: their endpoints and the worker.
+    #[serde(rename = "FEATURE_AUTO_PRUNE")]
+    pub feature_auto_prune: bool,
+    /// Seconds between two passes of the auto-prune worker.
+    #[serde(rename = "AUTO_PRUNING_POLL_PERIOD")]
+    pub auto_pruning_poll_period: u64,
+    /// How many tags the auto-prune worker deletes per transaction (at most 1000).
+    #[serde(rename = "AUTOPRUNE_FETCH_TAGS_PAGE_LIMIT")]
+    pub autoprune_fetch_tags_page_limit: u64,
 
     /// Keys present in the sources that this version does not use.
     #[serde(skip)]
@@ -223,6 +232,9 @@ impl Default for Config {
             garbage_collection_frequency: 30,
             blob_upload_max_age_sec: 2 * 24 * 3600,
             feature_security_scanner: false,
+            feature_auto_prune: false,
+            auto_pruning_poll_period: 30,
+            autoprune_fetch_tags_page_limit: 100,
             unknown: Vec::new(),
         }
     }
@@ -249,6 +261,9 @@ const KNOWN_KEYS: &[&str] = &[
     "GARBAGE_COLLECTION_FREQUENCY",
     "BLOB_UPLOAD_MAX_AGE_SEC",
     "FEATURE_SECURITY_SCANNER",
+    "FEATURE_AUTO_PRUNE",
+    "AUTO_PRUNING_POLL_PERIOD",
+    "AUTOPRUNE_FETCH_TAGS_PAGE_LIMIT",
     "SERVER_HOSTNAME",
     "PREFERRED_URL_SCHEME",
     "DB_URI",
@@ -388,6 +403,12 @@ impl Config {
                     "APP_SPECIFIC_TOKEN_EXPIRATION: invalid duration {exp:?}"
                 ))
             })?;
+        }
+        if self.auto_pruning_poll_period == 0 || self.autoprune_fetch_tags_page_limit == 0 {
+            return Err(ConfigError::Invalid(
+                "AUTO_PRUNING_POLL_PERIOD and AUTOPRUNE_FETCH_TAGS_PAGE_LIMIT must be positive"
+                    .into(),
+            ));
         }
         if !matches!(self.registry_state.as_str(), "normal" | "readonly") {
             return Err(ConfigError::Invalid(

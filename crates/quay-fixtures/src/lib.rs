@@ -19,6 +19,7 @@ use quay_orgs::applications::ApplicationFields;
 use quay_orgs::teams::{SaveTeam, TeamStore};
 use quay_orgs::{CreateOrganization, NamespaceStore, NewUser};
 use quay_persistence::SqlStore;
+use quay_repos::autoprune::{PolicyInput, PolicyTarget};
 use quay_repos::CreateRepository;
 use serde::Deserialize;
 use serde_json::json;
@@ -40,6 +41,8 @@ struct FixtureSet {
     users: Vec<User>,
     organizations: Vec<Organization>,
     repositories: Vec<Repository>,
+    #[serde(default)]
+    autoprune_policies: Vec<AutoprunePolicy>,
 }
 
 #[derive(Deserialize)]
@@ -95,6 +98,17 @@ struct Repository {
     teams: BTreeMap<String, String>,
 }
 
+/// A namespace's policy (`namespace`) or a repository's (`repository`).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AutoprunePolicy {
+    namespace: Option<String>,
+    repository: Option<String>,
+    method: String,
+    value: serde_yaml::Value,
+    by: String,
+}
+
 fn yes() -> bool {
     true
 }
@@ -106,6 +120,7 @@ pub struct Loaded {
     pub organizations: usize,
     pub teams: usize,
     pub repositories: usize,
+    pub autoprune_policies: usize,
 }
 
 /// Acting users by name, signed in now (fresh), as the API would see them.
@@ -282,6 +297,32 @@ pub async fn load_with_password_hash(
                 .await
                 .map_err(err)?;
         }
+    }
+
+    for policy in &set.autoprune_policies {
+        let target = match (&policy.namespace, &policy.repository) {
+            (Some(ns), None) => PolicyTarget::Organization(ns.clone()),
+            (None, Some(repo)) => {
+                let (ns, name) = repo
+                    .split_once('/')
+                    .ok_or_else(|| format!("repository {repo} has no namespace"))?;
+                PolicyTarget::Repository(RepositoryName::new(ns, name))
+            }
+            _ => return Err("an auto-prune policy names a namespace or a repository".into()),
+        };
+        let value = serde_json::to_value(&policy.value).map_err(|e| e.to_string())?;
+        let input = PolicyInput {
+            method: json!(policy.method),
+            value,
+            tag_pattern: None,
+            tag_pattern_matches: None,
+        };
+        state
+            .autoprune
+            .create_policy(&actors.caller(&policy.by)?, &target, input)
+            .await
+            .map_err(err)?;
+        loaded.autoprune_policies += 1;
     }
     Ok(loaded)
 }

@@ -762,6 +762,100 @@ fn rows() -> Vec<Row> {
             None,
             [401, 204, 204, 204, 204, 204],
         ),
+        get(
+            "/api/v1/organization/{orgname}/autoprunepolicy/",
+            "/api/v1/organization/buynlarge/autoprunepolicy/",
+            [401, 200, 403, 403, 200, 403],
+        ),
+        write(
+            M::POST,
+            "/api/v1/organization/{orgname}/autoprunepolicy/",
+            "/api/v1/organization/sellnsmall/autoprunepolicy/",
+            Some(r#"{"method": "number_of_tags", "value": 5}"#),
+            [401, 201, 403, 403, 403, 403],
+        ),
+        get(
+            "/api/v1/organization/{orgname}/autoprunepolicy/{policy_uuid}",
+            "/api/v1/organization/buynlarge/autoprunepolicy/someuuid",
+            [401, 404, 403, 403, 404, 403],
+        ),
+        write(
+            M::PUT,
+            "/api/v1/organization/{orgname}/autoprunepolicy/{policy_uuid}",
+            "/api/v1/organization/buynlarge/autoprunepolicy/someuuid",
+            Some(r#"{"method": "number_of_tags", "value": 5}"#),
+            [401, 404, 403, 403, 403, 403],
+        ),
+        write(
+            M::DELETE,
+            "/api/v1/organization/{orgname}/autoprunepolicy/{policy_uuid}",
+            "/api/v1/organization/buynlarge/autoprunepolicy/someuuid",
+            None,
+            [401, 404, 403, 403, 403, 403],
+        ),
+        get(
+            "/api/v1/repository/{repository}/autoprunepolicy/",
+            "/api/v1/repository/devtable/simple/autoprunepolicy/",
+            [401, 200, 403, 403, 200, 403],
+        ),
+        write(
+            M::POST,
+            "/api/v1/repository/{repository}/autoprunepolicy/",
+            "/api/v1/repository/devtable/shared/autoprunepolicy/",
+            Some(r#"{"method": "creation_date", "value": "2w"}"#),
+            [401, 201, 403, 403, 403, 403],
+        ),
+        get(
+            "/api/v1/repository/{repository}/autoprunepolicy/{policy_uuid}",
+            "/api/v1/repository/devtable/simple/autoprunepolicy/someuuid",
+            [401, 404, 403, 403, 404, 403],
+        ),
+        write(
+            M::PUT,
+            "/api/v1/repository/{repository}/autoprunepolicy/{policy_uuid}",
+            "/api/v1/repository/devtable/simple/autoprunepolicy/someuuid",
+            Some(r#"{"method": "creation_date", "value": "2w"}"#),
+            [401, 404, 403, 403, 403, 403],
+        ),
+        write(
+            M::DELETE,
+            "/api/v1/repository/{repository}/autoprunepolicy/{policy_uuid}",
+            "/api/v1/repository/devtable/simple/autoprunepolicy/someuuid",
+            None,
+            [401, 404, 403, 403, 403, 403],
+        ),
+        get(
+            "/api/v1/user/autoprunepolicy/",
+            "/api/v1/user/autoprunepolicy/",
+            [401, 200, 200, 200, 200, 200],
+        ),
+        // devtable has its namespace's one policy already.
+        write(
+            M::POST,
+            "/api/v1/user/autoprunepolicy/",
+            "/api/v1/user/autoprunepolicy/",
+            Some(r#"{"method": "number_of_tags", "value": 5}"#),
+            [401, 400, 201, 201, 201, 201],
+        ),
+        get(
+            "/api/v1/user/autoprunepolicy/{policy_uuid}",
+            "/api/v1/user/autoprunepolicy/someuuid",
+            [401, 404, 404, 404, 404, 404],
+        ),
+        write(
+            M::PUT,
+            "/api/v1/user/autoprunepolicy/{policy_uuid}",
+            "/api/v1/user/autoprunepolicy/someuuid",
+            Some(r#"{"method": "number_of_tags", "value": 5}"#),
+            [401, 404, 404, 404, 404, 404],
+        ),
+        write(
+            M::DELETE,
+            "/api/v1/user/autoprunepolicy/{policy_uuid}",
+            "/api/v1/user/autoprunepolicy/someuuid",
+            None,
+            [401, 404, 404, 404, 404, 404],
+        ),
     ]
 }
 

@@ -36,6 +36,7 @@ use quay_persistence::{Database, SqlStore};
 use quay_registry::blobs::Blobs;
 use quay_registry::gc::{GarbageCollector, GcSettings};
 use quay_registry::{RegistryState, TokenService};
+use quay_repos::autoprune::{AutoPrunePolicies, AutoPruneService, AutoPruner};
 use quay_repos::labels::{ManifestService, Manifests};
 use quay_repos::quota::{NamespaceQuota, NoQuota};
 use quay_repos::tags::{TagService, Tags};
@@ -66,6 +67,9 @@ pub struct AppState {
     pub tags: Arc<dyn TagService>,
     /// The manifests API: manifests by digest, their labels and security status.
     pub manifests: Arc<dyn ManifestService>,
+    pub autoprune: Arc<dyn AutoPruneService>,
+    /// The auto-prune worker's pass (`quayd serve` repeats it on a timer).
+    pub autopruner: Arc<AutoPruner>,
     pub search: Arc<dyn SearchService>,
     /// The OAuth 2 provider and the user's granted tokens.
     pub oauth: OAuthProvider,
@@ -158,6 +162,13 @@ impl AppState {
             permissions: Arc::new(RepoPermissions::new(repos.clone(), store.clone())),
             tags: Arc::new(Tags::new(repos.clone(), store.clone(), &config)),
             manifests: Arc::new(Manifests::new(repos.clone(), store.clone())),
+            autoprune: Arc::new(AutoPrunePolicies::new(
+                repos.clone(),
+                store.clone(),
+                store.clone(),
+                &config,
+            )),
+            autopruner: Arc::new(AutoPruner::new(store.clone(), store.clone(), &config)),
             search: Arc::new(Search::new(store.clone(), store.clone(), &config)),
             robots: Arc::new(Robots::new(
                 store.clone(),

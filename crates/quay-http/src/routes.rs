@@ -10,8 +10,8 @@ use quay_core::scope::Scope;
 use serde_json::Value;
 
 use crate::handlers::{
-    application, apptoken, discovery, manifest, organization, permission, prototype, repository,
-    robot, search, secscan, session, superuser, tag, team, user,
+    application, apptoken, discovery, manifest, organization, permission, policy, prototype,
+    repository, robot, search, secscan, session, superuser, tag, team, user,
 };
 use crate::schemas;
 
@@ -72,6 +72,7 @@ pub const PATH_PARAMS: &[(&str, &str)] = &[
     ("tag", "The name of the tag"),
     ("manifestref", "The digest of the manifest"),
     ("labelid", "The ID of the label"),
+    ("policy_uuid", "The unique ID of the policy"),
     (
         "robot_shortname",
         "The short name for the robot, without any user or organization prefix",
@@ -649,6 +650,72 @@ pub fn endpoints(config: &Config) -> Vec<Endpoint> {
             || web::get().to(secscan::get_repo_manifest_security))
             .query(SECURITY_QUERY)
             .when(|c| c.feature_security_scanner),
+        ep(M::GET, "/api/v1/organization/{orgname}/autoprunepolicy/", "listOrganizationAutoPrunePolicies", "policy",
+            "Lists the auto-prune policies for the organization", Some(Scope::OrgAdmin),
+            || web::get().to(policy::list_org_policies))
+            .when(|c| c.feature_auto_prune),
+        ep(M::POST, "/api/v1/organization/{orgname}/autoprunepolicy/", "createOrganizationAutoPrunePolicy", "policy",
+            "Creates an auto-prune policy for the organization", Some(Scope::OrgAdmin),
+            || web::post().to(policy::create_org_policy))
+            .body("AutoPrunePolicyConfig", schemas::org_autoprune_policy)
+            .when(|c| c.feature_auto_prune),
+        ep(M::GET, "/api/v1/organization/{orgname}/autoprunepolicy/{policy_uuid}", "getOrganizationAutoPrunePolicy", "policy",
+            "Fetches the auto-prune policy for the organization", Some(Scope::OrgAdmin),
+            || web::get().to(policy::get_org_policy))
+            .when(|c| c.feature_auto_prune),
+        ep(M::PUT, "/api/v1/organization/{orgname}/autoprunepolicy/{policy_uuid}", "updateOrganizationAutoPrunePolicy", "policy",
+            "Updates the auto-prune policy for the organization", Some(Scope::OrgAdmin),
+            || web::put().to(policy::update_org_policy))
+            .body("AutoPrunePolicyConfig", schemas::org_autoprune_policy)
+            .when(|c| c.feature_auto_prune),
+        ep(M::DELETE, "/api/v1/organization/{orgname}/autoprunepolicy/{policy_uuid}", "deleteOrganizationAutoPrunePolicy", "policy",
+            "Deletes the auto-prune policy for the organization", Some(Scope::OrgAdmin),
+            || web::delete().to(policy::delete_org_policy))
+            .when(|c| c.feature_auto_prune),
+        ep(M::GET, "/api/v1/repository/{repository}/autoprunepolicy/", "listRepositoryAutoPrunePolicies", "policy",
+            "Lists the auto-prune policies for the repository", Some(Scope::RepoAdmin),
+            || web::get().to(policy::list_repo_policies))
+            .when(|c| c.feature_auto_prune),
+        ep(M::POST, "/api/v1/repository/{repository}/autoprunepolicy/", "createRepositoryAutoPrunePolicy", "policy",
+            "Creates an auto-prune policy for the repository", Some(Scope::RepoAdmin),
+            || web::post().to(policy::create_repo_policy))
+            .body("AutoPrunePolicyConfig", schemas::repo_autoprune_policy)
+            .when(|c| c.feature_auto_prune),
+        ep(M::GET, "/api/v1/repository/{repository}/autoprunepolicy/{policy_uuid}", "getRepositoryAutoPrunePolicy", "policy",
+            "Fetches the auto-prune policy for the repository", Some(Scope::RepoAdmin),
+            || web::get().to(policy::get_repo_policy))
+            .when(|c| c.feature_auto_prune),
+        ep(M::PUT, "/api/v1/repository/{repository}/autoprunepolicy/{policy_uuid}", "updateRepositoryAutoPrunePolicy", "policy",
+            "Updates the auto-prune policy for the repository", Some(Scope::RepoAdmin),
+            || web::put().to(policy::update_repo_policy))
+            .body("AutoPrunePolicyConfig", schemas::repo_autoprune_policy)
+            .when(|c| c.feature_auto_prune),
+        ep(M::DELETE, "/api/v1/repository/{repository}/autoprunepolicy/{policy_uuid}", "deleteRepositoryAutoPrunePolicy", "policy",
+            "Deletes the auto-prune policy for the repository", Some(Scope::RepoAdmin),
+            || web::delete().to(policy::delete_repo_policy))
+            .when(|c| c.feature_auto_prune),
+        ep(M::GET, "/api/v1/user/autoprunepolicy/", "listUserAutoPrunePolicies", "policy",
+            "Lists the auto-prune policies for the currently logged in user", Some(Scope::UserAdmin),
+            || web::get().to(policy::list_user_policies))
+            .when(|c| c.feature_auto_prune),
+        ep(M::POST, "/api/v1/user/autoprunepolicy/", "createUserAutoPrunePolicy", "policy",
+            "Creates the auto-prune policy for the currently logged in user", Some(Scope::UserAdmin),
+            || web::post().to(policy::create_user_policy))
+            .body("AutoPrunePolicyConfig", schemas::user_autoprune_policy)
+            .when(|c| c.feature_auto_prune),
+        ep(M::GET, "/api/v1/user/autoprunepolicy/{policy_uuid}", "getUserAutoPrunePolicy", "policy",
+            "Fetches the auto-prune policy for the currently logged in user", Some(Scope::UserAdmin),
+            || web::get().to(policy::get_user_policy))
+            .when(|c| c.feature_auto_prune),
+        ep(M::PUT, "/api/v1/user/autoprunepolicy/{policy_uuid}", "updateUserAutoPrunePolicy", "policy",
+            "Updates the auto-prune policy for the currently logged in user", Some(Scope::UserAdmin),
+            || web::put().to(policy::update_user_policy))
+            .body("AutoPrunePolicyConfig", schemas::user_autoprune_policy)
+            .when(|c| c.feature_auto_prune),
+        ep(M::DELETE, "/api/v1/user/autoprunepolicy/{policy_uuid}", "deleteUserAutoPrunePolicy", "policy",
+            "Deletes the auto-prune policy for the currently logged in user", Some(Scope::UserAdmin),
+            || web::delete().to(policy::delete_user_policy))
+            .when(|c| c.feature_auto_prune),
         ep(M::POST, "/api/v1/repository/{repository}/changevisibility", "changeRepoVisibility", "repository",
             "Change the visibility of a repository.", Some(Scope::RepoAdmin),
             || web::post().to(repository::change_visibility))

@@ -127,6 +127,18 @@ pub fn add_label() -> Value {
     json!({"type": "object", "description": "Adds a label to a manifest", "required": ["key", "value", "media_type"], "properties": {"key": {"type": "string", "description": "The key for the label"}, "value": {"type": "string", "description": "The value for the label"}, "media_type": {"type": ["string", "null"], "description": "The media type for this label", "enum": ["text/plain", "application/json", null]}}})
 }
 
+pub fn org_autoprune_policy() -> Value {
+    json!({"type": "object", "description": "The policy configuration that is to be applied to the organization", "required": ["method", "value"], "properties": {"method": {"type": "string", "description": "The method to use for pruning tags (number_of_tags, creation_date)"}, "value": {"type": ["integer", "string"], "description": "The value to use for the pruning method (number of tags e.g. 10, time delta e.g. 7d (7 days))"}}})
+}
+
+pub fn repo_autoprune_policy() -> Value {
+    json!({"type": "object", "description": "The policy configuration that is to be applied to the repository", "required": ["method", "value"], "properties": {"method": {"type": "string", "description": "The method to use for pruning tags (number_of_tags, creation_date)"}, "value": {"type": ["integer", "string"], "description": "The value to use for the pruning method (number of tags e.g. 10, time delta e.g. 7d (7 days))"}}})
+}
+
+pub fn user_autoprune_policy() -> Value {
+    json!({"type": "object", "description": "The policy configuration that is to be applied to the user namespace", "required": ["method", "value"], "properties": {"method": {"type": "string", "description": "The method to use for pruning tags (number_of_tags, creation_date)"}, "value": {"type": ["integer", "string"], "description": "The value to use for the pruning method (number of tags e.g. 10, time delta e.g. 7d (7 days))"}}})
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::Value;
@@ -147,7 +159,11 @@ mod tests {
             return;
         };
         let catalog: Value = serde_json::from_str(&text).unwrap();
-        for endpoint in crate::routes::endpoints(&quay_core::config::Config::default()) {
+        let config = quay_core::config::Config {
+            feature_auto_prune: true,
+            ..Default::default()
+        };
+        for endpoint in crate::routes::endpoints(&config) {
             let Some((name, schema)) = endpoint.body else {
                 continue;
             };

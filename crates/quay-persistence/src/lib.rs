@@ -14,6 +14,7 @@
 
 mod apptokens;
 mod auth;
+mod autoprune;
 mod blobs;
 mod credentials;
 mod digest_lock;

@@ -33,6 +33,32 @@ pub(crate) async fn insert_log(
     Ok(())
 }
 
+/// Inserts `entries` on `conn` in one statement.
+pub(crate) async fn insert_logs(
+    conn: &impl ConnectionTrait,
+    entries: Vec<NewLogEntry>,
+) -> Result<(), DomainError> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let now = Utc::now();
+    let models = entries.into_iter().map(|entry| log_entry::ActiveModel {
+        id: NotSet,
+        kind: Set(entry.kind.as_str().to_string()),
+        account_id: Set(entry.account_id),
+        performer_id: Set(entry.performer_id),
+        repository_id: Set(entry.repository_id),
+        datetime: Set(now),
+        ip: Set(entry.ip),
+        metadata_json: Set(entry.metadata.to_string()),
+    });
+    log_entry::Entity::insert_many(models)
+        .exec(conn)
+        .await
+        .map_err(db_err)?;
+    Ok(())
+}
+
 fn to_domain(m: log_entry::Model) -> LogEntry {
     LogEntry {
         id: m.id,

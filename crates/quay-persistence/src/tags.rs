@@ -5,12 +5,13 @@ use chrono::Utc;
 use quay_core::DomainResult;
 use quay_logs::NewLogEntry;
 use quay_repos::tags::{
-    Availability, Retarget, RetargetOutcome, TagHistoryQuery, TagLifetime, TagNameFilter, TagStore,
+    Availability, LiveTag, Retarget, RetargetOutcome, TagHistoryQuery, TagLifetime, TagNameFilter,
+    TagStore,
 };
 use sea_orm::sea_query::Value;
 use sea_orm::{DbBackend, FromQueryResult};
 
-use crate::logs::insert_log;
+use crate::logs::{insert_log, insert_logs};
 use crate::manifests::{id_of, live_named_tag, reached, start_lifetime, NextLifetime, LIVE};
 use crate::{execute, query_all, SqlStore};
 
@@ -59,6 +60,18 @@ pub(crate) fn like_literal(s: &str) -> String {
         out.push(c);
     }
     out
+}
+
+#[derive(FromQueryResult)]
+struct LiveRow {
+    id: i64,
+    name: String,
+    start_ms: i64,
+}
+
+#[derive(FromQueryResult)]
+struct IdRow {
+    id: i64,
 }
 
 #[async_trait]
@@ -339,5 +352,60 @@ impl TagStore for SqlStore {
         insert_log(&*txn, log).await?;
         txn.commit().await?;
         Ok(true)
+    }
+
+    async fn live_tags(&self, repository_id: i64, now_ms: i64) -> DomainResult<Vec<LiveTag>> {
+        let rows: Vec<LiveRow> = query_all(
+            &self.db,
+            &self.db.conn,
+            &format!(
+                "SELECT t.id, t.name, t.lifetime_start_ms AS start_ms FROM tag t \
+                 WHERE t.repository_id = ? AND NOT t.hidden AND {LIVE} \
+                 ORDER BY t.lifetime_start_ms DESC, t.id DESC"
+            ),
+            vec![repository_id.into(), now_ms.into()],
+        )
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| LiveTag {
+                id: r.id,
+                name: r.name,
+                start_ms: r.start_ms,
+            })
+            .collect())
+    }
+
+    async fn end_live_tags(&self, tags: Vec<(i64, NewLogEntry)>, now_ms: i64) -> DomainResult<u64> {
+        if tags.is_empty() {
+            return Ok(0);
+        }
+        let db = &self.db;
+        let txn = db.begin_write().await?;
+        let marks = vec!["?"; tags.len()].join(", ");
+        let mut values: Vec<Value> = vec![now_ms.into()];
+        values.extend(tags.iter().map(|(id, _)| Value::from(*id)));
+        values.push(now_ms.into());
+        // Only what is still alive ends (a push or the API may have moved a tag since
+        // it was selected), and only those get an entry.
+        let ended: Vec<IdRow> = query_all(
+            db,
+            &*txn,
+            &format!(
+                "UPDATE tag SET lifetime_end_ms = ? WHERE id IN ({marks}) \
+                 AND (lifetime_end_ms IS NULL OR lifetime_end_ms > ?) RETURNING id"
+            ),
+            values,
+        )
+        .await?;
+        let ended: std::collections::HashSet<i64> = ended.into_iter().map(|r| r.id).collect();
+        let logs: Vec<NewLogEntry> = tags
+            .into_iter()
+            .filter(|(id, _)| ended.contains(id))
+            .map(|(_, log)| log)
+            .collect();
+        insert_logs(&*txn, logs).await?;
+        txn.commit().await?;
+        Ok(ended.len() as u64)
     }
 }

@@ -358,6 +358,25 @@ pub async fn namespace_id(db: &Database, name: &str) -> i64 {
         .id
 }
 
+/// Moves the start of the live lifetime of the named tag `tag` of `namespace/name` to
+/// `start_ms` (tests of what happens to old tags).
+pub async fn set_tag_start(db: &Database, repository: &str, tag: &str, start_ms: i64) {
+    use sea_orm::ConnectionTrait;
+    let (namespace, name) = repository.split_once('/').expect("namespace/name");
+    let changed = db
+        .connection()
+        .execute(db.stmt(
+            "UPDATE tag SET lifetime_start_ms = ? WHERE name = ? AND NOT hidden \
+             AND lifetime_end_ms IS NULL AND repository_id = (SELECT r.id FROM repository r \
+             JOIN namespace n ON n.id = r.namespace_id WHERE n.username = ? AND r.name = ?)",
+            vec![start_ms.into(), tag.into(), namespace.into(), name.into()],
+        ))
+        .await
+        .expect("set tag start")
+        .rows_affected();
+    assert_eq!(changed, 1, "{repository}:{tag} has one live lifetime");
+}
+
 /// Bulk-loads `count` tags (`tag-<n>`, one lifetime each, started a millisecond apart,
 /// every tenth one ended) on one new manifest of the repository, in one statement;
 /// returns the manifest's digest. For benchmarks of large repositories.

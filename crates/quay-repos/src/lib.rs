@@ -6,6 +6,7 @@
 //! so outsiders learn nothing about private names. Every change is stored together with
 //! its audit log entry.
 
+pub mod autoprune;
 pub mod blobs;
 pub mod gc;
 pub mod labels;

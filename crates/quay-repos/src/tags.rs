@@ -48,6 +48,14 @@ pub struct TagLifetime {
     pub layers_size: Option<i64>,
 }
 
+/// A live named tag, as auto-pruning sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveTag {
+    pub id: i64,
+    pub name: String,
+    pub start_ms: i64,
+}
+
 /// `filter_tag_name`: `like:<s>` (the name contains `s`) or `eq:<s>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TagNameFilter {
@@ -170,6 +178,14 @@ pub trait TagStore: Send + Sync {
         history_from_ms: i64,
         log: NewLogEntry,
     ) -> DomainResult<bool>;
+
+    /// The live named tags of the repository, newest first (by start, then id).
+    async fn live_tags(&self, repository_id: i64, now_ms: i64) -> DomainResult<Vec<LiveTag>>;
+
+    /// Ends at `now_ms`, as a delete through the tags API does, those of `tags` (ids,
+    /// each with its log entry) still alive, writing the entries of the ones it ended,
+    /// atomically; how many it ended.
+    async fn end_live_tags(&self, tags: Vec<(i64, NewLogEntry)>, now_ms: i64) -> DomainResult<u64>;
 }
 
 /// A page of tag history.

@@ -8,6 +8,7 @@ pub mod manifest;
 pub mod oauth;
 pub mod organization;
 pub mod permission;
+pub mod policy;
 pub mod prototype;
 pub mod repository;
 pub mod robot;

@@ -261,6 +261,34 @@ async fn seed_discovery_document() {
     insta::assert_json_snapshot!("discovery", r.body);
 }
 
+/// The auto-prune operations as discovery lists them once `FEATURE_AUTO_PRUNE` is on.
+#[actix_web::test]
+async fn discovery_of_auto_prune_policies() {
+    let h = Harness::with_config(quay_core::config::Config {
+        feature_auto_prune: true,
+        ..Default::default()
+    })
+    .await;
+    let r = h.get("/api/v1/discovery", None).await;
+    assert_eq!(r.status.as_u16(), 200);
+    let paths: serde_json::Map<String, Value> = r.body["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(p, _)| p.contains("autoprunepolicy"))
+        .map(|(p, v)| (p.clone(), v.clone()))
+        .collect();
+    assert_eq!(paths.len(), 6);
+    insta::assert_json_snapshot!(
+        "discovery_autoprune",
+        serde_json::json!({
+            "paths": paths,
+            "definition": r.body["definitions"]["AutoPrunePolicyConfig"],
+            "tag": r.body["tags"].as_array().unwrap().iter().find(|t| t["name"] == "policy"),
+        })
+    );
+}
+
 #[test]
 fn curl_examples_parse_as_the_guide_prints_them() {
     let curl = parse_curl(CREATE_PRIVATE_REPOSITORY, "TOKEN");

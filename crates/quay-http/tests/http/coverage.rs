@@ -50,7 +50,12 @@ async fn registered_routes_are_catalog_operations_and_the_rest_is_unregistered()
             )
         })
         .collect();
-    let table = quay_http::routes::endpoints(&quay_core::config::Config::default());
+    // Feature-gated areas that are built are on, so their routes are checked too.
+    let config = quay_core::config::Config {
+        feature_auto_prune: true,
+        ..Default::default()
+    };
+    let table = quay_http::routes::endpoints(&config);
     let registered: Vec<(String, String)> = table
         .iter()
         .map(|e| (e.method.to_string(), e.path.to_string()))
@@ -78,7 +83,7 @@ async fn registered_routes_are_catalog_operations_and_the_rest_is_unregistered()
     );
 
     // Probe the live application with every catalog operation.
-    let h = Harness::new().await;
+    let h = Harness::with_config(config).await;
     for (method, path, _) in &ops {
         let m = Method::from_bytes(method.as_bytes()).unwrap();
         let r = h.call(m, &concrete(path), None, Some("{}")).await;

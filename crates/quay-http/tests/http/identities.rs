@@ -63,6 +63,7 @@ async fn anonymous_401_and_missing_scope_403_on_every_endpoint() {
     let config = Config {
         super_users: vec!["admin".into()],
         feature_anonymous_access: true,
+        feature_auto_prune: true,
         ..Config::default()
     };
     let h = Harness::with_config(config.clone()).await;

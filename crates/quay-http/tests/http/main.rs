@@ -7,6 +7,7 @@ mod common;
 mod accounts;
 mod api;
 mod apptoken;
+mod autoprune;
 mod contract;
 mod coverage;
 mod credentials;
