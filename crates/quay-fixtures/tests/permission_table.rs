@@ -532,6 +532,21 @@ fn rows() -> Vec<Row> {
             None,
             [200; 6],
         ),
+        get("/api/v1/messages", "/api/v1/messages", [200; 6]),
+        write(
+            M::POST,
+            "/api/v1/messages",
+            "/api/v1/messages",
+            Some(r#"{"message": {"content": "from {user}", "media_type": "text/plain", "severity": "info"}}"#),
+            [401, 201, 403, 403, 403, 403],
+        ),
+        write(
+            M::DELETE,
+            "/api/v1/message/{uuid}",
+            "/api/v1/message/00000000-0000-0000-0000-000000000000",
+            None,
+            [401, 204, 403, 403, 403, 403],
+        ),
         get(
             "/api/v1/superuser/users/",
             "/api/v1/superuser/users/",

@@ -28,9 +28,9 @@ use quay_auth::{Authorizer, OAuthProvider, RegistryTokens};
 use quay_core::config::Config;
 use quay_core::signed::{SignedTokens, PAGE_TOKEN_TTL_SECS};
 use quay_orgs::{
-    ApplicationService, Applications, NotificationService, Notifications, OrgService,
-    Organizations, PrototypeService, Prototypes, RobotService, Robots, SuperUsers,
-    SuperuserService, TeamService, Teams, UserService, Users,
+    ApplicationService, Applications, GlobalMessages, MessageService, NotificationService,
+    Notifications, OrgService, Organizations, PrototypeService, Prototypes, RobotService, Robots,
+    SuperUsers, SuperuserService, TeamService, Teams, UserService, Users,
 };
 use quay_persistence::{Database, SqlStore};
 use quay_registry::blobs::Blobs;
@@ -71,6 +71,8 @@ pub struct AppState {
     /// The auto-prune worker's pass (`quayd serve` repeats it on a timer).
     pub autopruner: Arc<AutoPruner>,
     pub search: Arc<dyn SearchService>,
+    /// Global messages (`/api/v1/messages`).
+    pub messages: Arc<dyn MessageService>,
     /// The OAuth 2 provider and the user's granted tokens.
     pub oauth: OAuthProvider,
     pub sessions: Sessions,
@@ -170,6 +172,7 @@ impl AppState {
             )),
             autopruner: Arc::new(AutoPruner::new(store.clone(), store.clone(), &config)),
             search: Arc::new(Search::new(store.clone(), store.clone(), &config)),
+            messages: Arc::new(GlobalMessages::new(store.clone(), config.clone())),
             robots: Arc::new(Robots::new(
                 store.clone(),
                 store.clone(),

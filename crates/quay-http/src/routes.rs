@@ -10,8 +10,8 @@ use quay_core::scope::Scope;
 use serde_json::Value;
 
 use crate::handlers::{
-    application, apptoken, discovery, manifest, organization, permission, policy, prototype,
-    repository, robot, search, secscan, session, superuser, tag, team, user,
+    application, apptoken, discovery, globalmessages, manifest, organization, permission, policy,
+    prototype, repository, robot, search, secscan, session, superuser, tag, team, user,
 };
 use crate::schemas;
 
@@ -118,6 +118,7 @@ pub const TAGS: &[(&str, &str)] = &[
         "Manages app specific tokens for the current user.",
     ),
     ("discovery", "API discovery information."),
+    ("globalmessages", "Messages API."),
     ("manifest", "Manage the manifests of a repository."),
     (
         "organization",
@@ -764,6 +765,17 @@ pub fn endpoints(config: &Config) -> Vec<Endpoint> {
             "Request that the current user be signed out.", None,
             || web::post().to(session::signout))
             .internal(),
+        ep(M::GET, "/api/v1/messages", "getGlobalMessages", "globalmessages",
+            "Return a super users messages.", None,
+            || web::get().to(globalmessages::get_global_messages)),
+        ep(M::POST, "/api/v1/messages", "createGlobalMessage", "globalmessages",
+            "Create a message.", Some(Scope::SuperUser),
+            || web::post().to(globalmessages::create_global_message))
+            .body("CreateMessage", schemas::create_message),
+        ep(M::DELETE, "/api/v1/message/{uuid}", "deleteGlobalMessage", "globalmessages",
+            "Delete a message.", Some(Scope::SuperUser),
+            || web::delete().to(globalmessages::delete_global_message))
+            .when(|c| c.feature_super_users),
         ep(M::GET, "/api/v1/superuser/users/", "listAllUsers", "superuser",
             "Returns a list of all users in the system.", Some(Scope::SuperUser),
             || web::get().to(superuser::list_all_users))

@@ -139,6 +139,10 @@ pub fn user_autoprune_policy() -> Value {
     json!({"type": "object", "description": "The policy configuration that is to be applied to the user namespace", "required": ["method", "value"], "properties": {"method": {"type": "string", "description": "The method to use for pruning tags (number_of_tags, creation_date)"}, "value": {"type": ["integer", "string"], "description": "The value to use for the pruning method (number of tags e.g. 10, time delta e.g. 7d (7 days))"}}})
 }
 
+pub fn create_message() -> Value {
+    json!({"id": "CreateMessage", "type": "object", "description": "Create a new message", "properties": {"message": {"type": "object", "description": "A single message", "required": ["content", "media_type", "severity"], "properties": {"content": {"type": "string", "description": "The actual message"}, "media_type": {"type": "string", "description": "The media type of the message", "enum": ["text/plain", "text/markdown"]}, "severity": {"type": "string", "description": "The severity of the message", "enum": ["info", "warning", "error"]}}}}})
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::Value;

@@ -8,6 +8,7 @@
 //! [`TeamService`] (teams, members, invites) by [`Teams`] over a [`TeamStore`].
 
 pub mod applications;
+pub mod messages;
 mod model;
 pub mod notifications;
 mod orgs;
@@ -24,6 +25,7 @@ use quay_core::{Caller, DomainResult};
 use quay_logs::NewLogEntry;
 
 pub use applications::{ApplicationService, ApplicationStore, Applications};
+pub use messages::{GlobalMessages, MessageService, MessageStore};
 pub use model::*;
 pub use notifications::{NotificationService, NotificationStore, Notifications};
 pub use orgs::Organizations;

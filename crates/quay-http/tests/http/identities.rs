@@ -19,6 +19,8 @@ const ANONYMOUS_OK: &[&str] = &[
     "signinUser",
     "createNewUser",
     "logout",
+    // Global messages are for everyone (messages.rs).
+    "getGlobalMessages",
     // Search answers everyone with what they may see (search.rs).
     "getMatchingEntities",
     "conductSearch",
