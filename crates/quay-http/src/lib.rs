@@ -40,6 +40,7 @@ use quay_repos::autoprune::{AutoPrunePolicies, AutoPruneService, AutoPruner};
 use quay_repos::labels::{ManifestService, Manifests};
 use quay_repos::quota::{NamespaceQuota, NoQuota};
 use quay_repos::tags::{TagService, Tags};
+use quay_repos::usage_logs::{LogService, UsageLogs};
 use quay_repos::{RepoPermissionService, RepoPermissions, RepoService, Repositories};
 use quay_search::{Search, SearchService};
 use quay_storage::BlobStore;
@@ -68,6 +69,8 @@ pub struct AppState {
     /// The manifests API: manifests by digest, their labels and security status.
     pub manifests: Arc<dyn ManifestService>,
     pub autoprune: Arc<dyn AutoPruneService>,
+    /// Usage logs: pages and aggregates.
+    pub logs: Arc<dyn LogService>,
     /// The auto-prune worker's pass (`quayd serve` repeats it on a timer).
     pub autopruner: Arc<AutoPruner>,
     pub search: Arc<dyn SearchService>,
@@ -163,6 +166,12 @@ impl AppState {
             tags: Arc::new(Tags::new(repos.clone(), store.clone(), &config)),
             manifests: Arc::new(Manifests::new(repos.clone(), store.clone())),
             autoprune: Arc::new(AutoPrunePolicies::new(
+                repos.clone(),
+                store.clone(),
+                store.clone(),
+                &config,
+            )),
+            logs: Arc::new(UsageLogs::new(
                 repos.clone(),
                 store.clone(),
                 store.clone(),
