@@ -744,6 +744,20 @@ async fn every_mutating_endpoint_writes_quays_log_kind() {
         missing.is_empty(),
         "mutating endpoints without a row: {missing:#?}"
     );
+    for r in &rows {
+        let (kind, reason) = match r.writes {
+            Writes::Kind(kind) => (Some(kind), "called here"),
+            Writes::Nothing(reason) => (None, reason),
+            Writes::Elsewhere(kind, test) => (Some(kind), test),
+        };
+        assert!(!reason.is_empty(), "{} {}: a reason", r.method, r.template);
+        if let Some(kind) = kind {
+            assert!(
+                quay_logs::LogKind::parse(kind).is_some(),
+                "{kind} is one of Quay's kinds"
+            );
+        }
+    }
 
     let t = TestDatabase::new().await;
     let state = Data::new(AppState::new(
