@@ -642,6 +642,29 @@ fn rows() -> Vec<Row> {
             "/policies/0/uuid",
         )]),
         row(
+            M::POST,
+            "/api/v1/user/exportlogs",
+            "/api/v1/user/exportlogs",
+            Some(r#"{"callback_email": "devtable@example.com"}"#),
+            Kind("export_logs_success"),
+        ),
+        row(
+            M::POST,
+            "/api/v1/organization/{orgname}/exportlogs",
+            "/api/v1/organization/buynlarge/exportlogs",
+            Some("{}"),
+            Kind("export_logs_success"),
+        ),
+        // Quay 3.11 means to write this too, but its `_log_export_success` checks the
+        // kind "reposiotory" and so writes nothing for repositories.
+        row(
+            M::POST,
+            "/api/v1/repository/{repository}/exportlogs",
+            "/api/v1/repository/devtable/simple/exportlogs",
+            Some("{}"),
+            Kind("export_logs_success"),
+        ),
+        row(
             M::DELETE,
             "/api/v1/organization/{orgname}/members/{membername}",
             "/api/v1/organization/buynlarge/members/reader",

@@ -797,6 +797,27 @@ fn rows() -> Vec<Row> {
             "/api/v1/superuser/logs",
             [401, 200, 403, 403, 200, 403],
         ),
+        write(
+            M::POST,
+            "/api/v1/user/exportlogs",
+            "/api/v1/user/exportlogs",
+            Some("{}"),
+            [401, 200, 200, 200, 200, 200],
+        ),
+        write(
+            M::POST,
+            "/api/v1/organization/{orgname}/exportlogs",
+            "/api/v1/organization/buynlarge/exportlogs",
+            Some("{}"),
+            [401, 200, 403, 403, 403, 403],
+        ),
+        write(
+            M::POST,
+            "/api/v1/repository/{repository}/exportlogs",
+            "/api/v1/repository/devtable/simple/exportlogs",
+            Some("{}"),
+            [401, 200, 403, 403, 403, 403],
+        ),
         // Quay's `SuperUserAggregateLogs` checks `SuperUserPermission` alone.
         get(
             "/api/v1/superuser/aggregatelogs",

@@ -7,6 +7,7 @@
 //! Handlers only parse, call a service and render a view; services decide access.
 
 pub mod error;
+pub mod exports;
 mod extract;
 mod handlers;
 pub mod routes;
@@ -69,8 +70,10 @@ pub struct AppState {
     /// The manifests API: manifests by digest, their labels and security status.
     pub manifests: Arc<dyn ManifestService>,
     pub autoprune: Arc<dyn AutoPruneService>,
-    /// Usage logs: pages and aggregates.
+    /// Usage logs: pages, aggregates and export requests.
     pub logs: Arc<dyn LogService>,
+    /// Runs the exports the export endpoints queue.
+    pub exporter: Arc<exports::LogExporter>,
     /// The auto-prune worker's pass (`quayd serve` repeats it on a timer).
     pub autopruner: Arc<AutoPruner>,
     pub search: Arc<dyn SearchService>,
@@ -171,8 +174,10 @@ impl AppState {
                 store.clone(),
                 &config,
             )),
+            exporter: Arc::new(exports::LogExporter::new(store.clone(), config.base_url())),
             logs: Arc::new(UsageLogs::new(
                 repos.clone(),
+                store.clone(),
                 store.clone(),
                 store.clone(),
                 &config,
@@ -328,6 +333,10 @@ pub fn app(
             web::post().to(handlers::oauth::access_token),
         )
         .route("/oauth/localapp", web::get().to(handlers::oauth::local_app))
+        .route(
+            "/exportedlogs/{file}",
+            web::get().to(handlers::logs::exported_logs),
+        )
         .route("/health", web::get().to(handlers::web::instance))
         .route("/health/instance", web::get().to(handlers::web::instance))
         .route("/health/endtoend", web::get().to(handlers::web::endtoend))

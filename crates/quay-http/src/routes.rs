@@ -400,6 +400,7 @@ const NEXT_PAGE: QueryParam = QueryParam {
 const LOGS_QUERY: &[QueryParam] = &[START_TIME, END_TIME, PERFORMER, NEXT_PAGE];
 const REPO_LOGS_QUERY: &[QueryParam] = &[START_TIME, END_TIME, NEXT_PAGE];
 const AGGREGATE_LOGS_QUERY: &[QueryParam] = &[START_TIME, END_TIME, PERFORMER];
+/// `starttime` and `endtime` only (repository aggregates, exports).
 const REPO_AGGREGATE_LOGS_QUERY: &[QueryParam] = &[START_TIME, END_TIME];
 const SUPERUSER_LOGS_QUERY: &[QueryParam] = &[
     QueryParam {
@@ -806,6 +807,24 @@ pub fn endpoints(config: &Config) -> Vec<Endpoint> {
             || web::get().to(logs::aggregate_org_logs))
             .query(AGGREGATE_LOGS_QUERY)
             .when(|c| c.feature_aggregated_log_count_retrieval),
+        ep(M::POST, "/api/v1/repository/{repository}/exportlogs", "exportRepoLogs", "logs",
+            "Queues an export of the logs for the specified repository.", Some(Scope::RepoAdmin),
+            || web::post().to(logs::export_repo_logs))
+            .query(REPO_AGGREGATE_LOGS_QUERY)
+            .body("ExportLogs", schemas::export_logs)
+            .when(|c| c.feature_log_export),
+        ep(M::POST, "/api/v1/user/exportlogs", "exportUserLogs", "logs",
+            "Returns the aggregated logs for the current user.", Some(Scope::UserAdmin),
+            || web::post().to(logs::export_user_logs))
+            .query(REPO_AGGREGATE_LOGS_QUERY)
+            .body("ExportLogs", schemas::export_logs)
+            .when(|c| c.feature_log_export),
+        ep(M::POST, "/api/v1/organization/{orgname}/exportlogs", "exportOrgLogs", "logs",
+            "Exports the logs for the specified organization.", Some(Scope::OrgAdmin),
+            || web::post().to(logs::export_org_logs))
+            .query(REPO_AGGREGATE_LOGS_QUERY)
+            .body("ExportLogs", schemas::export_logs)
+            .when(|c| c.feature_log_export),
         ep(M::GET, "/api/v1/superuser/logs", "listAllLogs", "superuser",
             "List the usage logs for the current system.", Some(Scope::SuperUser),
             || web::get().to(logs::list_all_logs))

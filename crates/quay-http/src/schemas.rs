@@ -139,6 +139,24 @@ pub fn user_autoprune_policy() -> Value {
     json!({"type": "object", "description": "The policy configuration that is to be applied to the user namespace", "required": ["method", "value"], "properties": {"method": {"type": "string", "description": "The method to use for pruning tags (number_of_tags, creation_date)"}, "value": {"type": ["integer", "string"], "description": "The value to use for the pruning method (number of tags e.g. 10, time delta e.g. 7d (7 days))"}}})
 }
 
+/// `ExportLogs` (`endpoints/api/logs.py`).
+pub fn export_logs() -> Value {
+    json!({
+        "type": "object",
+        "description": "Configuration for an export logs operation",
+        "properties": {
+            "callback_url": {
+                "type": "string",
+                "description": "The callback URL to invoke with a link to the exported logs",
+            },
+            "callback_email": {
+                "type": "string",
+                "description": "The e-mail address at which to e-mail a link to the exported logs",
+            },
+        },
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::Value;

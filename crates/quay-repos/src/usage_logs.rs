@@ -9,13 +9,17 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use quay_auth::{Authorizer, NamespaceGrant};
 use quay_core::config::Config;
 use quay_core::names::RepositoryName;
 use quay_core::role::Role;
 use quay_core::{Caller, DomainError, DomainResult};
-use quay_logs::{KindCount, LogFilter, LogKind, LogPosition, LogRecord, LogScope, LogStore};
+use quay_logs::{
+    KindCount, LogFilter, LogKind, LogPosition, LogRecord, LogScope, LogStore, LogWriter,
+    NewLogEntry,
+};
+use serde_json::json;
 
 use crate::{RepoStore, Repositories};
 
@@ -78,6 +82,21 @@ pub fn logs_window(q: &LogsQuery, now: DateTime<Utc>) -> (DateTime<Utc>, DateTim
     (start, end)
 }
 
+/// A queued export (Quay's `exportactionlogs` queue item): the export task writes the
+/// entries of `filter` and reports to the callbacks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportJob {
+    pub export_id: String,
+    pub namespace: String,
+    pub repository: Option<String>,
+    /// `%m/%d/%Y`, as Quay's queue item carries them.
+    pub start_time: String,
+    pub end_time: String,
+    pub filter: LogFilter,
+    pub callback_url: Option<String>,
+    pub callback_email: Option<String>,
+}
+
 /// The usage-log endpoints.
 #[async_trait]
 pub trait LogService: Send + Sync {
@@ -96,6 +115,17 @@ pub trait LogService: Send + Sync {
         target: &LogTarget,
         query: &LogsQuery,
     ) -> DomainResult<Vec<KindCount>>;
+
+    /// Quay's `_queue_logs_export` behind the export endpoints' checks; writes
+    /// `export_logs_success` or `export_logs_failure`.
+    async fn queue_export(
+        &self,
+        caller: &Caller,
+        target: &LogTarget,
+        query: &LogsQuery,
+        callback_url: Option<String>,
+        callback_email: Option<String>,
+    ) -> DomainResult<ExportJob>;
 }
 
 /// [`LogService`] over the repository service (repository access), the repository
@@ -104,6 +134,7 @@ pub struct UsageLogs {
     repos: Arc<Repositories>,
     namespaces: Arc<dyn RepoStore>,
     logs: Arc<dyn LogStore>,
+    writer: Arc<dyn LogWriter>,
     authz: Authorizer,
     fresh_login_timeout: i64,
 }
@@ -113,12 +144,14 @@ impl UsageLogs {
         repos: Arc<Repositories>,
         namespaces: Arc<dyn RepoStore>,
         logs: Arc<dyn LogStore>,
+        writer: Arc<dyn LogWriter>,
         config: &Config,
     ) -> Self {
         Self {
             repos,
             namespaces,
             logs,
+            writer,
             authz: Authorizer::new(config),
             fresh_login_timeout: config.fresh_login_timeout_seconds(),
         }
@@ -290,6 +323,153 @@ impl LogService for UsageLogs {
             Some(filter) if start < end => self.logs.aggregate_logs(&filter).await,
             _ => Ok(Vec::new()),
         }
+    }
+
+    async fn queue_export(
+        &self,
+        caller: &Caller,
+        target: &LogTarget,
+        query: &LogsQuery,
+        callback_url: Option<String>,
+        callback_email: Option<String>,
+    ) -> DomainResult<ExportJob> {
+        let scope = self.scope(caller, target, true).await;
+        if matches!(scope, Err(DomainError::Unauthenticated(_))) {
+            return Err(scope.err().unwrap_or(DomainError::Forbidden));
+        }
+        let (namespace, namespace_id, repository) = self.export_subject(caller, target).await?;
+        let namespace_id = match namespace_id {
+            Some(id) => Some(id),
+            None => self
+                .namespaces
+                .namespace_grant_by_name(&namespace, caller.user_id().unwrap_or(0))
+                .await?
+                .map(|(ns, _)| ns.id),
+        };
+        let with_repo = |mut metadata: serde_json::Value| {
+            if let Some(repo) = &repository {
+                metadata["repo"] = json!(repo);
+            }
+            metadata
+        };
+        let (url, email) = (
+            callback_url.clone().filter(|s| !s.is_empty()),
+            callback_email.clone().filter(|s| !s.is_empty()),
+        );
+        let failure = |error: &str| with_repo(json!({"error": error, "url": url, "email": email}));
+        let scope = match scope {
+            Ok((scope, _)) => scope,
+            Err(DomainError::NotFound) if repository.is_some() => {
+                let meta = failure("non-existent repository");
+                self.log_export(caller, namespace_id, LogKind::ExportLogsFailure, meta)
+                    .await?;
+                return Err(DomainError::NotFound);
+            }
+            Err(DomainError::NotFound) => {
+                let msg = "Invalid export request";
+                self.log_export(
+                    caller,
+                    namespace_id,
+                    LogKind::ExportLogsFailure,
+                    failure(msg),
+                )
+                .await?;
+                return Err(DomainError::rejected(msg));
+            }
+            Err(DomainError::Forbidden) if matches!(target, LogTarget::Organization(_)) => {
+                let meta = failure("unauthorized");
+                self.log_export(caller, namespace_id, LogKind::ExportLogsFailure, meta)
+                    .await?;
+                return Err(DomainError::Forbidden);
+            }
+            Err(e) => return Err(e),
+        };
+        let (start, end) = logs_window(query, Utc::now());
+        let invalid = if url
+            .as_deref()
+            .is_some_and(|u| !u.starts_with("https://") && !u.starts_with("http://"))
+        {
+            Some("Invalid callback URL")
+        } else if email.as_deref().is_some_and(|e| !e.contains('@')) {
+            Some("Invalid callback e-mail")
+        } else if end < start {
+            Some("Invalid time span selected")
+        } else {
+            None
+        };
+        if let Some(msg) = invalid {
+            self.log_export(
+                caller,
+                namespace_id,
+                LogKind::ExportLogsFailure,
+                failure(msg),
+            )
+            .await?;
+            return Err(DomainError::rejected(msg));
+        }
+        let export_id = uuid::Uuid::new_v4().to_string();
+        let meta = with_repo(json!({"export_id": export_id, "url": url, "email": email}));
+        let mut log = NewLogEntry::new(LogKind::ExportLogsSuccess, caller, namespace_id, meta);
+        if let LogScope::Repository(id) = scope {
+            log = log.with_repository(id);
+        }
+        self.writer.write_log(log).await?;
+        Ok(ExportJob {
+            export_id,
+            namespace,
+            repository,
+            start_time: start.format("%m/%d/%Y").to_string(),
+            end_time: end.format("%m/%d/%Y").to_string(),
+            // Quay's worker reads the queued days back and adds the end's whole day.
+            filter: LogFilter {
+                scope,
+                performer_id: None,
+                start: start.date_naive().and_time(NaiveTime::MIN).and_utc(),
+                end: end.date_naive().and_time(NaiveTime::MIN).and_utc() + Duration::days(1),
+                ignore_kinds: &[],
+            },
+            callback_url: url,
+            callback_email: email,
+        })
+    }
+}
+
+impl UsageLogs {
+    /// The namespace an export is about, by name and id, and the repository's name.
+    async fn export_subject(
+        &self,
+        caller: &Caller,
+        target: &LogTarget,
+    ) -> DomainResult<(String, Option<i64>, Option<String>)> {
+        Ok(match target {
+            LogTarget::CurrentUser => {
+                let p = self.authz.require_user_admin(caller)?;
+                (p.username.clone(), Some(p.user_id), None)
+            }
+            LogTarget::Organization(name) => {
+                let viewer = caller.user_id().unwrap_or(0);
+                let id = self
+                    .namespaces
+                    .namespace_grant_by_name(name, viewer)
+                    .await?
+                    .map(|(ns, _)| ns.id);
+                (name.clone(), id, None)
+            }
+            LogTarget::Repository(name) => (name.namespace.clone(), None, Some(name.name.clone())),
+            LogTarget::System => return Err(DomainError::NotFound),
+        })
+    }
+
+    async fn log_export(
+        &self,
+        caller: &Caller,
+        account: Option<i64>,
+        kind: LogKind,
+        metadata: serde_json::Value,
+    ) -> DomainResult<()> {
+        self.writer
+            .write_log(NewLogEntry::new(kind, caller, account, metadata))
+            .await
     }
 }
 

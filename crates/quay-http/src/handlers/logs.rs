@@ -1,7 +1,7 @@
 //! `endpoints/api/logs.py` and the superuser panel's logs: pages of usage logs and
 //! their counts per kind and day.
 
-use actix_web::web::{Data, Path};
+use actix_web::web::{Bytes, Data, Path};
 use actix_web::{HttpRequest, HttpResponse};
 use chrono::Utc;
 use quay_core::avatar::{avatar, AvatarKind};
@@ -11,10 +11,10 @@ use quay_repos::usage_logs::{LogTarget, LogsQuery};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
-use crate::error::ApiResult;
-use crate::extract::{Caller, QueryArgs};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{json_body, Caller, QueryArgs};
 use crate::handlers::repository::repository_name;
-use crate::AppState;
+use crate::{schemas, AppState};
 
 /// What a logs `next_page` token carries: the last entry shown.
 #[derive(Serialize, Deserialize)]
@@ -35,7 +35,7 @@ fn user_avatar(a: &LogAccount) -> Value {
 }
 
 /// Quay's `Log.to_dict`: the namespace only where the call spans namespaces.
-fn log_view(r: &LogRecord, include_namespace: bool) -> Value {
+pub(crate) fn log_view(r: &LogRecord, include_namespace: bool) -> Value {
     let mut view = Map::new();
     view.insert("kind".into(), json!(r.entry.kind));
     view.insert("metadata".into(), r.entry.metadata.clone());
@@ -218,4 +218,84 @@ pub async fn aggregate_all_logs(
     req: HttpRequest,
 ) -> ApiResult {
     aggregate(&state, &caller, LogTarget::System, &req).await
+}
+
+#[derive(Deserialize)]
+struct ExportBody {
+    callback_url: Option<String>,
+    callback_email: Option<String>,
+}
+
+async fn export(
+    state: &AppState,
+    caller: &quay_core::Caller,
+    target: LogTarget,
+    req: &HttpRequest,
+    body: &Bytes,
+) -> ApiResult {
+    let b: ExportBody = json_body(body, &schemas::export_logs())?;
+    let q = QueryArgs::parse(req);
+    let job = state
+        .logs
+        .queue_export(
+            caller,
+            &target,
+            &logs_query(&q),
+            b.callback_url,
+            b.callback_email,
+        )
+        .await?;
+    let export_id = job.export_id.clone();
+    state
+        .exporter
+        .spawn(job, state.registry.blobs.storage.clone());
+    Ok(HttpResponse::Ok().json(json!({ "export_id": export_id })))
+}
+
+pub async fn export_user_logs(
+    state: Data<AppState>,
+    Caller(caller): Caller,
+    req: HttpRequest,
+    body: Bytes,
+) -> ApiResult {
+    export(&state, &caller, LogTarget::CurrentUser, &req, &body).await
+}
+
+pub async fn export_org_logs(
+    state: Data<AppState>,
+    Caller(caller): Caller,
+    path: Path<String>,
+    req: HttpRequest,
+    body: Bytes,
+) -> ApiResult {
+    let target = LogTarget::Organization(path.into_inner());
+    export(&state, &caller, target, &req, &body).await
+}
+
+pub async fn export_repo_logs(
+    state: Data<AppState>,
+    Caller(caller): Caller,
+    path: Path<String>,
+    req: HttpRequest,
+    body: Bytes,
+) -> ApiResult {
+    let repo = repository_name(&path)?;
+    export(&state, &caller, LogTarget::Repository(repo), &req, &body).await
+}
+
+/// `GET /exportedlogs/<id>-<key>`: an export's document (the key is its secret).
+pub async fn exported_logs(state: Data<AppState>, file: Path<String>) -> ApiResult {
+    let found = state
+        .registry
+        .blobs
+        .storage
+        .get_export(&file)
+        .await
+        .map_err(|e| ApiError::from(quay_core::DomainError::internal(e)))?;
+    match found {
+        Some(bytes) => Ok(HttpResponse::Ok()
+            .content_type("application/json")
+            .body(bytes)),
+        None => Err(crate::unknown_route()),
+    }
 }

@@ -393,3 +393,194 @@ async fn aggregates_are_feature_gated() {
     let r = s.h.get("/api/v1/user/logs", Some(&s.api)).await;
     assert_eq!(r.status, StatusCode::OK);
 }
+
+/// A one-shot HTTP listener on 127.0.0.1: answers 200 to the first request and hands
+/// over its body.
+fn callback_listener() -> (String, std::sync::mpsc::Receiver<Value>) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/done", listener.local_addr().unwrap());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        let mut reader = BufReader::new(stream.try_clone().unwrap());
+        let mut length = 0;
+        loop {
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
+            let line = line.trim_end().to_ascii_lowercase();
+            if line.is_empty() {
+                break;
+            }
+            if let Some(v) = line.strip_prefix("content-length:") {
+                length = v.trim().parse().unwrap();
+            }
+        }
+        let mut body = vec![0; length];
+        reader.read_exact(&mut body).unwrap();
+        let mut stream = stream;
+        stream
+            .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+            .unwrap();
+        tx.send(serde_json::from_slice(&body).unwrap()).unwrap();
+    });
+    (url, rx)
+}
+
+async fn received(rx: &std::sync::mpsc::Receiver<Value>) -> Value {
+    for _ in 0..200 {
+        if let Ok(v) = rx.try_recv() {
+            return v;
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("no callback");
+}
+
+#[actix_web::test]
+async fn exports_write_the_document_and_call_back() {
+    let s = Setup::new(config()).await;
+    let at = |d, h| Utc.with_ymd_and_hms(2024, 1, d, h, 0, 0).unwrap();
+    s.import(vec![
+        (entry(LogKind::PushRepo, s.acme, s.admin, 0), at(9, 12)),
+        (entry(LogKind::PullRepo, s.acme, s.bob, 1), at(10, 12)),
+        (entry(LogKind::PullRepo, s.acme, s.bob, 2), at(12, 12)),
+    ])
+    .await;
+    let (url, rx) = callback_listener();
+    let r =
+        s.h.post(
+            "/api/v1/organization/acme/exportlogs?starttime=01/09/2024&endtime=01/10/2024",
+            Some(&s.api),
+            json!({"callback_url": url}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let export_id = r.body["export_id"].as_str().unwrap().to_string();
+    let got = received(&rx).await;
+    assert_eq!(got["export_id"], export_id);
+    assert_eq!(got["status"], "success");
+    assert_eq!(got["namespace"], "acme");
+    assert_eq!(got["repository"], Value::Null);
+    assert_eq!(got["start_time"], "01/09/2024");
+    assert_eq!(got["end_time"], "01/11/2024");
+    let file = got["exported_data_url"].as_str().unwrap();
+    let path = file.strip_prefix("http://localhost:8080").unwrap();
+    let r = s.h.get(path, None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["export_id"], export_id);
+    assert_eq!(r.body["details"]["namespace"], "acme");
+    let ns: Vec<Value> = r.body["logs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["metadata"]["n"].clone())
+        .collect();
+    // Quay's worker adds the end's whole day again: the 11th is in, the 12th is not.
+    assert_eq!(ns, [json!(1), json!(0), Value::Null]);
+    assert_eq!(r.body["logs"][2], json!({"terminator": true}));
+    // The file's key is its secret.
+    let r = s.h.get(&format!("/exportedlogs/{export_id}"), None).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let kinds = s.h.log_kinds(s.acme).await;
+    assert_eq!(kinds.last().unwrap(), "export_logs_success");
+
+    // An e-mail is recorded as Quay would send it.
+    let r =
+        s.h.post(
+            "/api/v1/repository/admin/app/exportlogs",
+            Some(&s.api),
+            json!({"callback_email": "admin@example.com"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let export_id = r.body["export_id"].as_str().unwrap().to_string();
+    let mut mail = None;
+    for _ in 0..200 {
+        mail = s.h.state.exporter.sent_emails().into_iter().next();
+        if mail.is_some() {
+            break;
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let mail = mail.expect("an export e-mail");
+    assert_eq!(mail.to, "admin@example.com");
+    assert_eq!(mail.export_id, export_id);
+    assert_eq!(mail.status, "success");
+}
+
+#[actix_web::test]
+async fn exports_refuse_as_quay() {
+    let s = Setup::new(config()).await;
+    for (body, message) in [
+        (json!({"callback_url": "ftp://x"}), "Invalid callback URL"),
+        (
+            json!({"callback_email": "nobody"}),
+            "Invalid callback e-mail",
+        ),
+    ] {
+        let r =
+            s.h.post("/api/v1/user/exportlogs", Some(&s.api), body)
+                .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+        assert_eq!(r.body["message"], message);
+    }
+    let r =
+        s.h.post(
+            "/api/v1/user/exportlogs?starttime=01/12/2024&endtime=01/10/2024",
+            Some(&s.api),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert_eq!(r.body["message"], "Invalid time span selected");
+    let r =
+        s.h.post(
+            "/api/v1/user/exportlogs",
+            Some(&s.api),
+            json!({"callback_url": 5}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    let kinds = s.h.log_kinds(s.admin).await;
+    assert_eq!(
+        kinds.iter().filter(|k| *k == "export_logs_failure").count(),
+        3
+    );
+    // Outsiders: 403 (logged for organizations, as Quay); a missing repository of
+    // one's own: 404, logged.
+    let bob = Some(s.bob_token.as_str());
+    let r =
+        s.h.post("/api/v1/organization/acme/exportlogs", bob, json!({}))
+            .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert_eq!(
+        s.h.log_kinds(s.acme).await.last().unwrap(),
+        "export_logs_failure"
+    );
+    let r =
+        s.h.post("/api/v1/repository/admin/app/exportlogs", bob, json!({}))
+            .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    let r =
+        s.h.post(
+            "/api/v1/repository/admin/missing/exportlogs",
+            Some(&s.api),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+    let r = s.h.post("/api/v1/user/exportlogs", None, json!({})).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.body);
+
+    let off = Harness::with_config(Config {
+        feature_log_export: false,
+        ..config()
+    })
+    .await;
+    let api = off.initialize("admin").await;
+    let r = off
+        .post("/api/v1/user/exportlogs", Some(&api), json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+}
