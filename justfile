@@ -47,10 +47,15 @@ bench-registry:
 bench-tags:
     bash scripts/bench-tags.sh
 
+# Usage logs of a namespace with a million entries (SQLite and PostgreSQL); writes
+# docs/benchmarks.md.
+bench-logs:
+    bash scripts/bench-logs.sh
+
 # Garbage collection throughput (blobs/s) on SQLite and PostgreSQL; writes
 # docs/benchmarks.md.
 bench-gc:
     bash scripts/bench-gc.sh
 
 # All benchmarks.
-bench: bench-api bench-auth bench-registry bench-tags bench-gc
+bench: bench-api bench-auth bench-registry bench-tags bench-logs bench-gc

@@ -171,12 +171,19 @@ impl CredentialValidator {
 
     /// `POST /api/v1/user/clientkey`: the caller's password, sealed into a key that
     /// logs in like the password (`docker login`) without revealing it. The password is
-    /// checked first; a wrong one is Quay's 400.
+    /// checked first; a wrong one is Quay's 400. Writes `user_generate_client_key`.
     pub async fn client_key(&self, caller: &Caller, password: &str) -> DomainResult<String> {
         let p = self.authz.require_user_admin(caller)?;
         if !self.sessions.verify(&p.username, password).await? {
             return Err(quay_core::DomainError::invalid(INVALID_CREDENTIALS));
         }
+        let log = NewLogEntry::new(
+            LogKind::UserGenerateClientKey,
+            caller,
+            Some(p.user_id),
+            json!({}),
+        );
+        self.store.write_log(log).await?;
         Ok(self.client_keys.encrypt(password))
     }
 

@@ -163,6 +163,12 @@ pub struct Config {
     /// Namespace and repository auto-prune policies: their endpoints and the worker.
     #[serde(rename = "FEATURE_AUTO_PRUNE")]
     pub feature_auto_prune: bool,
+    /// The usage-log aggregates (`.../aggregatelogs`).
+    #[serde(rename = "FEATURE_AGGREGATED_LOG_COUNT_RETRIEVAL")]
+    pub feature_aggregated_log_count_retrieval: bool,
+    /// Usage-log exports (`.../exportlogs`).
+    #[serde(rename = "FEATURE_LOG_EXPORT")]
+    pub feature_log_export: bool,
     /// Seconds between two passes of the auto-prune worker.
     #[serde(rename = "AUTO_PRUNING_POLL_PERIOD")]
     pub auto_pruning_poll_period: u64,
@@ -233,6 +239,8 @@ impl Default for Config {
             blob_upload_max_age_sec: 2 * 24 * 3600,
             feature_security_scanner: false,
             feature_auto_prune: false,
+            feature_aggregated_log_count_retrieval: true,
+            feature_log_export: true,
             auto_pruning_poll_period: 30,
             autoprune_fetch_tags_page_limit: 100,
             unknown: Vec::new(),
@@ -262,6 +270,8 @@ const KNOWN_KEYS: &[&str] = &[
     "BLOB_UPLOAD_MAX_AGE_SEC",
     "FEATURE_SECURITY_SCANNER",
     "FEATURE_AUTO_PRUNE",
+    "FEATURE_AGGREGATED_LOG_COUNT_RETRIEVAL",
+    "FEATURE_LOG_EXPORT",
     "AUTO_PRUNING_POLL_PERIOD",
     "AUTOPRUNE_FETCH_TAGS_PAGE_LIMIT",
     "SERVER_HOSTNAME",

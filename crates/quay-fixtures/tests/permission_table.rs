@@ -778,6 +778,68 @@ fn rows() -> Vec<Row> {
             [401, 204, 204, 204, 204, 204],
         ),
         get(
+            "/api/v1/user/logs",
+            "/api/v1/user/logs",
+            [401, 200, 200, 200, 200, 200],
+        ),
+        get(
+            "/api/v1/user/aggregatelogs",
+            "/api/v1/user/aggregatelogs",
+            [401, 200, 200, 200, 200, 200],
+        ),
+        get(
+            "/api/v1/organization/{orgname}/logs",
+            "/api/v1/organization/buynlarge/logs",
+            [401, 200, 403, 403, 200, 403],
+        ),
+        get(
+            "/api/v1/organization/{orgname}/aggregatelogs",
+            "/api/v1/organization/buynlarge/aggregatelogs",
+            [401, 200, 403, 403, 200, 403],
+        ),
+        get(
+            "/api/v1/repository/{repository}/logs",
+            "/api/v1/repository/devtable/simple/logs",
+            [401, 200, 403, 403, 200, 403],
+        ),
+        get(
+            "/api/v1/repository/{repository}/aggregatelogs",
+            "/api/v1/repository/devtable/simple/aggregatelogs",
+            [401, 200, 403, 403, 200, 403],
+        ),
+        get(
+            "/api/v1/superuser/logs",
+            "/api/v1/superuser/logs",
+            [401, 200, 403, 403, 200, 403],
+        ),
+        write(
+            M::POST,
+            "/api/v1/user/exportlogs",
+            "/api/v1/user/exportlogs",
+            Some("{}"),
+            [401, 200, 200, 200, 200, 200],
+        ),
+        write(
+            M::POST,
+            "/api/v1/organization/{orgname}/exportlogs",
+            "/api/v1/organization/buynlarge/exportlogs",
+            Some("{}"),
+            [401, 200, 403, 403, 403, 403],
+        ),
+        write(
+            M::POST,
+            "/api/v1/repository/{repository}/exportlogs",
+            "/api/v1/repository/devtable/simple/exportlogs",
+            Some("{}"),
+            [401, 200, 403, 403, 403, 403],
+        ),
+        // Quay's `SuperUserAggregateLogs` checks `SuperUserPermission` alone.
+        get(
+            "/api/v1/superuser/aggregatelogs",
+            "/api/v1/superuser/aggregatelogs",
+            [401, 200, 403, 403, 403, 403],
+        ),
+        get(
             "/api/v1/organization/{orgname}/autoprunepolicy/",
             "/api/v1/organization/buynlarge/autoprunepolicy/",
             [401, 200, 403, 403, 200, 403],

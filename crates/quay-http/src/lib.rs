@@ -7,6 +7,7 @@
 //! Handlers only parse, call a service and render a view; services decide access.
 
 pub mod error;
+pub mod exports;
 mod extract;
 mod handlers;
 pub mod routes;
@@ -40,6 +41,7 @@ use quay_repos::autoprune::{AutoPrunePolicies, AutoPruneService, AutoPruner};
 use quay_repos::labels::{ManifestService, Manifests};
 use quay_repos::quota::{NamespaceQuota, NoQuota};
 use quay_repos::tags::{TagService, Tags};
+use quay_repos::usage_logs::{LogService, UsageLogs};
 use quay_repos::{RepoPermissionService, RepoPermissions, RepoService, Repositories};
 use quay_search::{Search, SearchService};
 use quay_storage::BlobStore;
@@ -68,6 +70,10 @@ pub struct AppState {
     /// The manifests API: manifests by digest, their labels and security status.
     pub manifests: Arc<dyn ManifestService>,
     pub autoprune: Arc<dyn AutoPruneService>,
+    /// Usage logs: pages, aggregates and export requests.
+    pub logs: Arc<dyn LogService>,
+    /// Runs the exports the export endpoints queue.
+    pub exporter: Arc<exports::LogExporter>,
     /// The auto-prune worker's pass (`quayd serve` repeats it on a timer).
     pub autopruner: Arc<AutoPruner>,
     pub search: Arc<dyn SearchService>,
@@ -166,6 +172,14 @@ impl AppState {
             manifests: Arc::new(Manifests::new(repos.clone(), store.clone())),
             autoprune: Arc::new(AutoPrunePolicies::new(
                 repos.clone(),
+                store.clone(),
+                store.clone(),
+                &config,
+            )),
+            exporter: Arc::new(exports::LogExporter::new(store.clone(), config.base_url())),
+            logs: Arc::new(UsageLogs::new(
+                repos.clone(),
+                store.clone(),
                 store.clone(),
                 store.clone(),
                 &config,
@@ -322,6 +336,10 @@ pub fn app(
             web::post().to(handlers::oauth::access_token),
         )
         .route("/oauth/localapp", web::get().to(handlers::oauth::local_app))
+        .route(
+            "/exportedlogs/{file}",
+            web::get().to(handlers::logs::exported_logs),
+        )
         .route("/health", web::get().to(handlers::web::instance))
         .route("/health/instance", web::get().to(handlers::web::instance))
         .route("/health/endtoend", web::get().to(handlers::web::endtoend))

@@ -10,8 +10,8 @@ use quay_core::scope::Scope;
 use serde_json::Value;
 
 use crate::handlers::{
-    application, apptoken, discovery, globalmessages, manifest, organization, permission, policy,
-    prototype, repository, robot, search, secscan, session, superuser, tag, team, user,
+    application, apptoken, discovery, globalmessages, logs, manifest, organization, permission,
+    policy, prototype, repository, robot, search, secscan, session, superuser, tag, team, user,
 };
 use crate::schemas;
 
@@ -119,6 +119,10 @@ pub const TAGS: &[(&str, &str)] = &[
     ),
     ("discovery", "API discovery information."),
     ("globalmessages", "Messages API."),
+    (
+        "logs",
+        "Access usage logs for organizations or repositories.",
+    ),
     ("manifest", "Manage the manifests of a repository."),
     (
         "organization",
@@ -373,6 +377,62 @@ const SECURITY_QUERY: &[QueryParam] = &[QueryParam {
     help: "Include vulnerabilities informations",
     kind: "boolean",
 }];
+
+const START_TIME: QueryParam = QueryParam {
+    name: "starttime",
+    help: "Earliest time for logs. Format: \"%m/%d/%Y\" in UTC.",
+    kind: "string",
+};
+const END_TIME: QueryParam = QueryParam {
+    name: "endtime",
+    help: "Latest time for logs. Format: \"%m/%d/%Y\" in UTC.",
+    kind: "string",
+};
+const PERFORMER: QueryParam = QueryParam {
+    name: "performer",
+    help: "Username for which to filter logs.",
+    kind: "string",
+};
+const NEXT_PAGE: QueryParam = QueryParam {
+    name: "next_page",
+    help: "The page token for the next page",
+    kind: "string",
+};
+const LOGS_QUERY: &[QueryParam] = &[START_TIME, END_TIME, PERFORMER, NEXT_PAGE];
+const REPO_LOGS_QUERY: &[QueryParam] = &[START_TIME, END_TIME, NEXT_PAGE];
+const AGGREGATE_LOGS_QUERY: &[QueryParam] = &[START_TIME, END_TIME, PERFORMER];
+/// `starttime` and `endtime` only (repository aggregates, exports).
+const REPO_AGGREGATE_LOGS_QUERY: &[QueryParam] = &[START_TIME, END_TIME];
+const SUPERUSER_LOGS_QUERY: &[QueryParam] = &[
+    QueryParam {
+        name: "starttime",
+        help: "Earliest time from which to get logs (%m/%d/%Y %Z)",
+        kind: "string",
+    },
+    QueryParam {
+        name: "endtime",
+        help: "Latest time to which to get logs (%m/%d/%Y %Z)",
+        kind: "string",
+    },
+    QueryParam {
+        name: "page",
+        help: "The page number for the logs",
+        kind: "integer",
+    },
+    NEXT_PAGE,
+];
+const SUPERUSER_AGGREGATE_LOGS_QUERY: &[QueryParam] = &[
+    QueryParam {
+        name: "starttime",
+        help: "Earliest time from which to get logs. (%m/%d/%Y %Z)",
+        kind: "string",
+    },
+    QueryParam {
+        name: "endtime",
+        help: "Latest time to which to get logs. (%m/%d/%Y %Z)",
+        kind: "string",
+    },
+];
 
 const DISCOVERY_QUERY: &[QueryParam] = &[QueryParam {
     name: "internal",
@@ -721,6 +781,61 @@ pub fn endpoints(config: &Config) -> Vec<Endpoint> {
             "Change the visibility of a repository.", Some(Scope::RepoAdmin),
             || web::post().to(repository::change_visibility))
             .body("ChangeVisibility", schemas::change_visibility),
+        ep(M::GET, "/api/v1/repository/{repository}/logs", "listRepoLogs", "logs",
+            "List the logs for the specified repository.", Some(Scope::RepoAdmin),
+            || web::get().to(logs::list_repo_logs))
+            .query(REPO_LOGS_QUERY),
+        ep(M::GET, "/api/v1/repository/{repository}/aggregatelogs", "getAggregateRepoLogs", "logs",
+            "Returns the aggregated logs for the specified repository.", Some(Scope::RepoAdmin),
+            || web::get().to(logs::aggregate_repo_logs))
+            .query(REPO_AGGREGATE_LOGS_QUERY)
+            .when(|c| c.feature_aggregated_log_count_retrieval),
+        ep(M::GET, "/api/v1/user/logs", "listUserLogs", "logs",
+            "List the logs for the current user.", Some(Scope::UserAdmin),
+            || web::get().to(logs::list_user_logs))
+            .query(LOGS_QUERY),
+        ep(M::GET, "/api/v1/user/aggregatelogs", "getAggregateUserLogs", "logs",
+            "Returns the aggregated logs for the current user.", Some(Scope::UserAdmin),
+            || web::get().to(logs::aggregate_user_logs))
+            .query(AGGREGATE_LOGS_QUERY)
+            .when(|c| c.feature_aggregated_log_count_retrieval),
+        ep(M::GET, "/api/v1/organization/{orgname}/logs", "listOrgLogs", "logs",
+            "List the logs for the specified organization.", Some(Scope::OrgAdmin),
+            || web::get().to(logs::list_org_logs))
+            .query(LOGS_QUERY),
+        ep(M::GET, "/api/v1/organization/{orgname}/aggregatelogs", "getAggregateOrgLogs", "logs",
+            "Gets the aggregated logs for the specified organization.", Some(Scope::OrgAdmin),
+            || web::get().to(logs::aggregate_org_logs))
+            .query(AGGREGATE_LOGS_QUERY)
+            .when(|c| c.feature_aggregated_log_count_retrieval),
+        ep(M::POST, "/api/v1/repository/{repository}/exportlogs", "exportRepoLogs", "logs",
+            "Queues an export of the logs for the specified repository.", Some(Scope::RepoAdmin),
+            || web::post().to(logs::export_repo_logs))
+            .query(REPO_AGGREGATE_LOGS_QUERY)
+            .body("ExportLogs", schemas::export_logs)
+            .when(|c| c.feature_log_export),
+        ep(M::POST, "/api/v1/user/exportlogs", "exportUserLogs", "logs",
+            "Returns the aggregated logs for the current user.", Some(Scope::UserAdmin),
+            || web::post().to(logs::export_user_logs))
+            .query(REPO_AGGREGATE_LOGS_QUERY)
+            .body("ExportLogs", schemas::export_logs)
+            .when(|c| c.feature_log_export),
+        ep(M::POST, "/api/v1/organization/{orgname}/exportlogs", "exportOrgLogs", "logs",
+            "Exports the logs for the specified organization.", Some(Scope::OrgAdmin),
+            || web::post().to(logs::export_org_logs))
+            .query(REPO_AGGREGATE_LOGS_QUERY)
+            .body("ExportLogs", schemas::export_logs)
+            .when(|c| c.feature_log_export),
+        ep(M::GET, "/api/v1/superuser/logs", "listAllLogs", "superuser",
+            "List the usage logs for the current system.", Some(Scope::SuperUser),
+            || web::get().to(logs::list_all_logs))
+            .query(SUPERUSER_LOGS_QUERY)
+            .when(|c| c.feature_super_users),
+        ep(M::GET, "/api/v1/superuser/aggregatelogs", "listAllAggregateLogs", "superuser",
+            "Returns the aggregated logs for the current system.", None,
+            || web::get().to(logs::aggregate_all_logs))
+            .query(SUPERUSER_AGGREGATE_LOGS_QUERY)
+            .internal(),
         ep(M::GET, "/api/v1/repository/{repository}", "getRepo", "repository",
             "Fetch the specified repository.", Some(Scope::RepoRead),
             || web::get().to(repository::get_repo))

@@ -143,6 +143,24 @@ pub fn create_message() -> Value {
     json!({"id": "CreateMessage", "type": "object", "description": "Create a new message", "properties": {"message": {"type": "object", "description": "A single message", "required": ["content", "media_type", "severity"], "properties": {"content": {"type": "string", "description": "The actual message"}, "media_type": {"type": "string", "description": "The media type of the message", "enum": ["text/plain", "text/markdown"]}, "severity": {"type": "string", "description": "The severity of the message", "enum": ["info", "warning", "error"]}}}}})
 }
 
+/// `ExportLogs` (`endpoints/api/logs.py`).
+pub fn export_logs() -> Value {
+    json!({
+        "type": "object",
+        "description": "Configuration for an export logs operation",
+        "properties": {
+            "callback_url": {
+                "type": "string",
+                "description": "The callback URL to invoke with a link to the exported logs",
+            },
+            "callback_email": {
+                "type": "string",
+                "description": "The e-mail address at which to e-mail a link to the exported logs",
+            },
+        },
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::Value;

@@ -426,6 +426,15 @@ pub async fn bulk_load_tags(db: &Database, repository_id: i64, count: u64) -> St
     digest
 }
 
+/// Gathers planner statistics, as the database would on its own after a bulk load.
+pub async fn analyze(db: &Database) {
+    use sea_orm::ConnectionTrait;
+    db.connection()
+        .execute_unprepared("ANALYZE")
+        .await
+        .expect("analyze");
+}
+
 /// An image for [`bulk_load_images`]: its manifest's digest and its blobs.
 pub struct BulkImage {
     pub manifest_digest: String,

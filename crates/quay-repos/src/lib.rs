@@ -16,6 +16,7 @@ pub mod permissions;
 pub mod quota;
 mod service;
 pub mod tags;
+pub mod usage_logs;
 
 use async_trait::async_trait;
 use chrono::NaiveDate;

@@ -384,6 +384,31 @@ impl BlobStore {
         }
     }
 
+    /// Where an exported-logs file lives: `exports/<name>`, apart from the blob layout.
+    fn export_path(name: &str) -> Path {
+        Path::from(format!("exports/{name}"))
+    }
+
+    /// Stores an exported-logs file (`name` is the server's own, never a client's path).
+    pub async fn put_export(&self, name: &str, bytes: Bytes) -> StorageResult<()> {
+        self.inner
+            .put(&Self::export_path(name), PutPayload::from_bytes(bytes))
+            .await?;
+        Ok(())
+    }
+
+    /// An exported-logs file, if there is one by that name.
+    pub async fn get_export(&self, name: &str) -> StorageResult<Option<Bytes>> {
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+            return Ok(None);
+        }
+        match self.inner.get(&Self::export_path(name)).await {
+            Ok(got) => Ok(Some(got.bytes().await?)),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// The blob's size, if it is stored.
     pub async fn blob_size(&self, digest: &Digest) -> StorageResult<Option<u64>> {
         match self.inner.head(&Self::blob_path(digest)).await {

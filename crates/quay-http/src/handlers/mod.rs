@@ -5,6 +5,7 @@ pub mod application;
 pub mod apptoken;
 pub mod discovery;
 pub mod globalmessages;
+pub mod logs;
 pub mod manifest;
 pub mod oauth;
 pub mod organization;

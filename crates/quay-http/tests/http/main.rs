@@ -13,6 +13,7 @@ mod coverage;
 mod credentials;
 mod gc;
 mod identities;
+mod logs;
 mod manifests;
 mod messages;
 mod oauth;
