@@ -19,6 +19,7 @@ mod m20261202_000009_hidden_tags;
 mod m20261203_000010_tag_history;
 mod m20261203_000011_labels;
 mod m20261203_000012_autoprune;
+mod m20261203_000014_repo_notifications;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000010_tag_history::Migration),
             Box::new(m20261203_000011_labels::Migration),
             Box::new(m20261203_000012_autoprune::Migration),
+            Box::new(m20261203_000014_repo_notifications::Migration),
         ]
     }
 }

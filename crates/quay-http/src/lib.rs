@@ -27,6 +27,7 @@ use quay_auth::{AppTokenService, AppTokens, Authenticator, CredentialValidator, 
 use quay_auth::{Authorizer, OAuthProvider, RegistryTokens};
 use quay_core::config::Config;
 use quay_core::signed::{SignedTokens, PAGE_TOKEN_TTL_SECS};
+use quay_notify::{DeliveryWorker, Notifier, RepoNotificationService, RepoNotifications};
 use quay_orgs::{
     ApplicationService, Applications, NotificationService, Notifications, OrgService,
     Organizations, PrototypeService, Prototypes, RobotService, Robots, SuperUsers,
@@ -70,6 +71,9 @@ pub struct AppState {
     pub autoprune: Arc<dyn AutoPruneService>,
     /// The auto-prune worker's pass (`quayd serve` repeats it on a timer).
     pub autopruner: Arc<AutoPruner>,
+    pub repo_notifications: Arc<dyn RepoNotificationService>,
+    /// The notification delivery worker (`quayd serve` runs its passes on a timer).
+    pub notification_worker: Arc<DeliveryWorker>,
     pub search: Arc<dyn SearchService>,
     /// The OAuth 2 provider and the user's granted tokens.
     pub oauth: OAuthProvider,
@@ -115,6 +119,7 @@ impl AppState {
             secret,
             config.clone(),
         ));
+        let notifier = Arc::new(Notifier::new(store.clone(), config.clone()));
         let registry_tokens = Arc::new(RegistryTokens::new(
             store.clone(),
             config.server_hostname.clone(),
@@ -147,6 +152,7 @@ impl AppState {
                 repos: store.clone(),
                 logs: store.clone(),
                 quota: Arc::new(NoQuota),
+                notifier,
                 config: config.clone(),
             }),
             registry_tokens,
@@ -169,6 +175,12 @@ impl AppState {
                 &config,
             )),
             autopruner: Arc::new(AutoPruner::new(store.clone(), store.clone(), &config)),
+            repo_notifications: Arc::new(RepoNotifications::new(
+                repos.clone(),
+                store.clone(),
+                config.clone(),
+            )),
+            notification_worker: Arc::new(DeliveryWorker::new(store.clone(), config.clone())),
             search: Arc::new(Search::new(store.clone(), store.clone(), &config)),
             robots: Arc::new(Robots::new(
                 store.clone(),

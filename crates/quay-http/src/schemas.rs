@@ -139,6 +139,10 @@ pub fn user_autoprune_policy() -> Value {
     json!({"type": "object", "description": "The policy configuration that is to be applied to the user namespace", "required": ["method", "value"], "properties": {"method": {"type": "string", "description": "The method to use for pruning tags (number_of_tags, creation_date)"}, "value": {"type": ["integer", "string"], "description": "The value to use for the pruning method (number of tags e.g. 10, time delta e.g. 7d (7 days))"}}})
 }
 
+pub fn notification_create_request() -> Value {
+    json!({"type": "object", "description": "Information for creating a notification on a repository", "required": ["event", "method", "config", "eventConfig"], "properties": {"event": {"type": "string", "description": "The event on which the notification will respond"}, "method": {"type": "string", "description": "The method of notification (such as email or web callback)"}, "config": {"type": "object", "description": "JSON config information for the specific method of notification"}, "eventConfig": {"type": "object", "description": "JSON config information for the specific event of notification"}, "title": {"type": "string", "description": "The human-readable title of the notification"}}})
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::Value;

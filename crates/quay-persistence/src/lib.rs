@@ -23,6 +23,7 @@ mod gc;
 mod labels;
 mod logs;
 mod manifests;
+mod notify;
 mod orgs;
 mod permissions;
 mod repos;

@@ -14,6 +14,7 @@ mod credentials;
 mod gc;
 mod identities;
 mod manifests;
+mod notifications;
 mod oauth;
 mod permissions;
 mod registry_auth;
