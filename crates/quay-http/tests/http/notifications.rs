@@ -737,3 +737,180 @@ async fn email_goes_through_the_configured_smtp_server() {
     assert_eq!(s.deliver().await.failed, 1);
     assert_eq!(s.get(&uuid).await["number_of_failures"], 1);
 }
+
+#[actix_web::test]
+async fn team_and_organization_targets_reach_members_and_administrators() {
+    let s = Setup::new().await;
+    let (_, bob) = s.h.user("bob", ALL_SCOPES).await;
+    let (_, carol) = s.h.user("carol", ALL_SCOPES).await;
+    for (method, path, body) in [
+        (
+            Method::POST,
+            "/api/v1/organization/",
+            json!({"name": "acme", "email": "acme@example.com"}),
+        ),
+        (
+            Method::POST,
+            "/api/v1/organization/",
+            json!({"name": "other", "email": "other@example.com"}),
+        ),
+        (
+            Method::POST,
+            "/api/v1/repository",
+            json!({"namespace": "acme", "repository": "app", "description": "", "visibility": "private"}),
+        ),
+        (
+            Method::PUT,
+            "/api/v1/organization/acme/team/devs",
+            json!({"role": "member", "description": ""}),
+        ),
+        (
+            Method::PUT,
+            "/api/v1/organization/acme/team/devs/members/bob",
+            json!({}),
+        ),
+    ] {
+        let r =
+            s.h.call(method, path, Some(&s.api), Some(&body.to_string()))
+                .await;
+        assert!(r.status.is_success(), "{path}: {}", r.body);
+    }
+    let create = |config: Value| json!({"event": "repo_push", "method": "quay_notification", "config": config, "eventConfig": {}});
+    let path = "/api/v1/repository/acme/app/notification/";
+    let r =
+        s.h.post(
+            path,
+            Some(&s.api),
+            create(json!({"target": {"kind": "org", "name": "other"}})),
+        )
+        .await;
+    assert_error(
+        &r,
+        400,
+        "invalid_request",
+        "Organization name must match repository namespace",
+    );
+    for target in [
+        json!({"kind": "team", "name": "devs"}),
+        json!({"kind": "org", "name": "acme"}),
+    ] {
+        let r =
+            s.h.post(path, Some(&s.api), create(json!({ "target": target })))
+                .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    }
+    let uuid = s.h.get(path, Some(&s.api)).await.body["notifications"][0]["uuid"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r =
+        s.h.post(&format!("{path}{uuid}/test"), Some(&s.api), json!({}))
+            .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    // The test goes to the team only; both notifications get the push.
+    let token = registry_token(
+        &s.h,
+        "admin",
+        "password",
+        &["repository:acme/app:pull,push"],
+    )
+    .await;
+    let config = push_blob(&s.h, &token, "acme/app", b"{}").await;
+    let body = serde_json::to_vec(&json!({
+        "schemaVersion": 2, "mediaType": DOCKER,
+        "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "digest": config["digest"], "size": config["size"]},
+        "layers": [],
+    }))
+    .unwrap();
+    let r = push_manifest(&s.h, &token, "acme/app", "v1", DOCKER, &body).await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    assert_eq!(s.deliver().await.delivered, 3);
+
+    let kinds = |r: crate::common::Response| -> Vec<(String, Value)> {
+        r.body["notifications"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| {
+                (
+                    n["kind"].as_str().unwrap().to_string(),
+                    n["organization"].clone(),
+                )
+            })
+            .collect()
+    };
+    let got = kinds(s.h.get("/api/v1/user/notifications", Some(&bob)).await);
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert!(got.iter().all(|(k, o)| k == "repo_push" && o.is_null()));
+    // The organization's notification: its administrators see it.
+    let got = kinds(s.h.get("/api/v1/user/notifications", Some(&s.api)).await);
+    assert_eq!(got, [("repo_push".to_string(), json!("acme"))]);
+    let got = kinds(s.h.get("/api/v1/user/notifications", Some(&carol)).await);
+    assert!(got.is_empty());
+}
+
+#[actix_web::test]
+async fn deliveries_are_leased_and_test_data_follows_the_event_config() {
+    use quay_notify::NotifyStore;
+    let s = Setup::new().await;
+    let hook = Receiver::start().await;
+    // `level` filters by priority index (High is 2, Low 4).
+    for level in ["2", "4"] {
+        let r = s
+            .create(json!({"event": "vulnerability_found", "method": "webhook", "config": {"url": hook.url}, "eventConfig": {"level": level}}))
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    }
+    let list =
+        s.h.get("/api/v1/repository/admin/app/notification/", Some(&s.api))
+            .await;
+    assert_eq!(
+        list.body["notifications"][0]["event_config"],
+        json!({"level": "2"})
+    );
+    for n in list.body["notifications"].as_array().unwrap() {
+        let r =
+            s.h.post(
+                &format!(
+                    "/api/v1/repository/admin/app/notification/{}/test",
+                    n["uuid"].as_str().unwrap()
+                ),
+                Some(&s.api),
+                json!({}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK);
+    }
+    // A claimed delivery is leased: nobody else gets it until the lease runs out, and
+    // every claim takes one attempt.
+    let store = quay_persistence::SqlStore::new(s.h.t.db.clone());
+    let now = Utc::now().timestamp_millis();
+    let first = store.claim_deliveries(now, now + 60_000, 10).await.unwrap();
+    assert_eq!(first.len(), 2);
+    assert!(first.iter().all(|d| d.retries_remaining == 4));
+    assert!(store
+        .claim_deliveries(now, now + 60_000, 10)
+        .await
+        .unwrap()
+        .is_empty());
+    let again = store
+        .claim_deliveries(now + 60_000, now + 120_000, 10)
+        .await
+        .unwrap();
+    assert_eq!(again.len(), 2);
+    assert!(again.iter().all(|d| d.retries_remaining == 3));
+    let report =
+        s.h.state
+            .notification_worker
+            .run_at(now + 120_000)
+            .await
+            .unwrap();
+    // Test notifications carry a vulnerability at the filter's own level: both pass.
+    assert_eq!((report.delivered, report.skipped), (2, 0), "{report:?}");
+    let priorities: Vec<Value> = hook
+        .received()
+        .iter()
+        .map(|b| b["vulnerability"]["priority"].clone())
+        .collect();
+    assert_eq!(priorities, [json!("High"), json!("Low")]);
+}
