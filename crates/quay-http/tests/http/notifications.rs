@@ -469,8 +469,8 @@ async fn only_repository_admins_may_call_and_permission_comes_first() {
             json!({"url": "https://example.com"}),
         )
         .await;
-    let (bob_id, bob) = s.h.user("bob", ALL_SCOPES).await;
-    // A reader is not enough.
+    let (_, bob) = s.h.user("bob", ALL_SCOPES).await;
+    // A writer is not enough.
     let r =
         s.h.put(
             "/api/v1/repository/admin/app/permissions/user/bob",
@@ -556,7 +556,6 @@ async fn only_repository_admins_may_call_and_permission_comes_first() {
         )
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
-    let _ = bob_id;
 }
 
 #[actix_web::test]
@@ -913,4 +912,19 @@ async fn deliveries_are_leased_and_test_data_follows_the_event_config() {
         .map(|b| b["vulnerability"]["priority"].clone())
         .collect();
     assert_eq!(priorities, [json!("High"), json!("Low")]);
+}
+
+#[actix_web::test]
+async fn a_deleted_repository_takes_its_notifications_and_queued_deliveries() {
+    let s = Setup::new().await;
+    let hook = Receiver::start().await;
+    s.notification("repo_push", "webhook", json!({"url": hook.url}))
+        .await;
+    s.push(Some("v1")).await;
+    let r =
+        s.h.delete("/api/v1/repository/admin/app", Some(&s.api))
+            .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    assert_eq!(s.deliver().await, quay_notify::DeliveryReport::default());
+    assert!(hook.received().is_empty());
 }
