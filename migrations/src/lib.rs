@@ -20,6 +20,7 @@ mod m20261203_000010_tag_history;
 mod m20261203_000011_labels;
 mod m20261203_000012_autoprune;
 mod m20261203_000013_logs;
+mod m20261203_000014_repo_notifications;
 mod m20261203_000015_messages;
 mod m20261203_000016_gc_indexes;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000011_labels::Migration),
             Box::new(m20261203_000012_autoprune::Migration),
             Box::new(m20261203_000013_logs::Migration),
+            Box::new(m20261203_000014_repo_notifications::Migration),
             Box::new(m20261203_000015_messages::Migration),
             Box::new(m20261203_000016_gc_indexes::Migration),
         ]

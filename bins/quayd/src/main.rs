@@ -220,6 +220,13 @@ async fn serve(cli: &Cli, config: Config) -> Result<(), String> {
             }
         });
     }
+    // Quay's notificationworker: delivers what events queued, every 10 s.
+    tokio::spawn(
+        state
+            .notification_worker
+            .clone()
+            .run_every(quay_notify::POLL_PERIOD),
+    );
     let server = HttpServer::new(move || quay_http::app(state.clone()))
         // A streamed response is written as headers, then body pieces: with Nagle's
         // algorithm a small blob's body waits for the client's delayed ACK (~40 ms).

@@ -83,7 +83,7 @@ fn migrate_then_config_check() {
     assert!(out.status.success());
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).trim(),
-        "applied 15 migration(s)"
+        "applied 16 migration(s)"
     );
     let out = run(&["migrate"], None);
     assert_eq!(

@@ -175,6 +175,30 @@ pub struct Config {
     /// How many tags the auto-prune worker deletes per transaction (at most 1000).
     #[serde(rename = "AUTOPRUNE_FETCH_TAGS_PAGE_LIMIT")]
     pub autoprune_fetch_tags_page_limit: u64,
+    /// The SMTP server that e-mail notifications go through; unset: none are sent.
+    #[serde(rename = "MAIL_SERVER", deserialize_with = "scalar_string")]
+    pub mail_server: String,
+    #[serde(rename = "MAIL_PORT")]
+    pub mail_port: u16,
+    /// STARTTLS before authenticating and sending.
+    #[serde(rename = "MAIL_USE_TLS")]
+    pub mail_use_tls: bool,
+    #[serde(rename = "MAIL_USERNAME", deserialize_with = "opt_scalar_string")]
+    pub mail_username: Option<String>,
+    #[serde(rename = "MAIL_PASSWORD", deserialize_with = "opt_scalar_string")]
+    pub mail_password: Option<String>,
+    #[serde(rename = "MAIL_DEFAULT_SENDER", deserialize_with = "scalar_string")]
+    pub mail_default_sender: String,
+    /// Seconds one notification delivery (webhook, Slack, e-mail) may take.
+    #[serde(rename = "NOTIFICATION_SEND_TIMEOUT")]
+    pub notification_send_timeout: u64,
+    /// Host names webhooks may not be sent to, besides Quay's `localhost` and `127.0.0.1`.
+    #[serde(rename = "WEBHOOK_HOSTNAME_BLACKLIST")]
+    pub webhook_hostname_blacklist: Vec<String>,
+    /// Lets webhooks go to `localhost` and `127.0.0.1` (ours, off: Quay never allows
+    /// them; for development setups and tests with a receiver on the same machine).
+    #[serde(rename = "WEBHOOK_ALLOW_LOCALHOST")]
+    pub webhook_allow_localhost: bool,
 
     /// Keys present in the sources that this version does not use.
     #[serde(skip)]
@@ -243,6 +267,15 @@ impl Default for Config {
             feature_log_export: true,
             auto_pruning_poll_period: 30,
             autoprune_fetch_tags_page_limit: 100,
+            mail_server: String::new(),
+            mail_port: 587,
+            mail_use_tls: true,
+            mail_username: None,
+            mail_password: None,
+            mail_default_sender: "example@projectquay.io".into(),
+            notification_send_timeout: 10,
+            webhook_hostname_blacklist: Vec::new(),
+            webhook_allow_localhost: false,
             unknown: Vec::new(),
         }
     }
@@ -274,6 +307,15 @@ const KNOWN_KEYS: &[&str] = &[
     "FEATURE_LOG_EXPORT",
     "AUTO_PRUNING_POLL_PERIOD",
     "AUTOPRUNE_FETCH_TAGS_PAGE_LIMIT",
+    "MAIL_SERVER",
+    "MAIL_PORT",
+    "MAIL_USE_TLS",
+    "MAIL_USERNAME",
+    "MAIL_PASSWORD",
+    "MAIL_DEFAULT_SENDER",
+    "NOTIFICATION_SEND_TIMEOUT",
+    "WEBHOOK_HOSTNAME_BLACKLIST",
+    "WEBHOOK_ALLOW_LOCALHOST",
     "SERVER_HOSTNAME",
     "PREFERRED_URL_SCHEME",
     "DB_URI",

@@ -79,6 +79,13 @@ const TAG_DIGEST: Setup = (
     "/tags/0/manifest_digest",
 );
 
+const NOTIFICATION_UUID: &[Setup] = &[(
+    Method::GET,
+    "/api/v1/repository/devtable/simple/notification/",
+    None,
+    "/notifications/0/uuid",
+)];
+
 /// In execution order: deletions of shared things come after their other uses.
 fn rows() -> Vec<Row> {
     use Method as M;
@@ -527,6 +534,39 @@ fn rows() -> Vec<Row> {
             Some(r#"{"password": "password"}"#),
             Kind("user_generate_client_key"),
         ),
+        row(
+            M::POST,
+            "/api/v1/repository/{repository}/notification/",
+            "/api/v1/repository/devtable/simple/notification/",
+            Some(
+                r#"{"event": "repo_push", "method": "quay_notification", "config": {"target": {"kind": "user", "name": "devtable"}}, "eventConfig": {}, "title": "pushes"}"#,
+            ),
+            Kind("add_repo_notification"),
+        ),
+        row(
+            M::POST,
+            "/api/v1/repository/{repository}/notification/{uuid}/test",
+            "/api/v1/repository/devtable/simple/notification/{0}/test",
+            None,
+            Nothing("queueing a test notification is not audited in Quay"),
+        )
+        .after(NOTIFICATION_UUID),
+        row(
+            M::POST,
+            "/api/v1/repository/{repository}/notification/{uuid}",
+            "/api/v1/repository/devtable/simple/notification/{0}",
+            None,
+            Kind("reset_repo_notification"),
+        )
+        .after(NOTIFICATION_UUID),
+        row(
+            M::DELETE,
+            "/api/v1/repository/{repository}/notification/{uuid}",
+            "/api/v1/repository/devtable/simple/notification/{0}",
+            None,
+            Kind("delete_repo_notification"),
+        )
+        .after(NOTIFICATION_UUID),
         row(
             M::POST,
             "/api/v1/messages",

@@ -871,6 +871,47 @@ fn rows() -> Vec<Row> {
             [401, 404, 403, 403, 403, 403],
         ),
         get(
+            "/api/v1/repository/{repository}/notification/",
+            "/api/v1/repository/devtable/simple/notification/",
+            [401, 200, 403, 403, 200, 403],
+        ),
+        write(
+            M::POST,
+            "/api/v1/repository/{repository}/notification/",
+            "/api/v1/repository/devtable/simple/notification/",
+            Some(
+                r#"{"event": "repo_push", "method": "webhook", "config": {"url": "https://example.com/hook"}, "eventConfig": {}}"#,
+            ),
+            [401, 201, 403, 403, 403, 403],
+        ),
+        get(
+            "/api/v1/repository/{repository}/notification/{uuid}",
+            "/api/v1/repository/devtable/simple/notification/someuuid",
+            [401, 404, 403, 403, 404, 403],
+        ),
+        // Quay answers a missing notification with 400 on changes.
+        write(
+            M::POST,
+            "/api/v1/repository/{repository}/notification/{uuid}",
+            "/api/v1/repository/devtable/simple/notification/someuuid",
+            Some("{}"),
+            [401, 400, 403, 403, 403, 403],
+        ),
+        write(
+            M::DELETE,
+            "/api/v1/repository/{repository}/notification/{uuid}",
+            "/api/v1/repository/devtable/simple/notification/someuuid",
+            None,
+            [401, 400, 403, 403, 403, 403],
+        ),
+        write(
+            M::POST,
+            "/api/v1/repository/{repository}/notification/{uuid}/test",
+            "/api/v1/repository/devtable/simple/notification/someuuid/test",
+            Some("{}"),
+            [401, 400, 403, 403, 403, 403],
+        ),
+        get(
             "/api/v1/repository/{repository}/autoprunepolicy/",
             "/api/v1/repository/devtable/simple/autoprunepolicy/",
             [401, 200, 403, 403, 200, 403],

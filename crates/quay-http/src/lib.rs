@@ -28,6 +28,7 @@ use quay_auth::{AppTokenService, AppTokens, Authenticator, CredentialValidator, 
 use quay_auth::{Authorizer, OAuthProvider, RegistryTokens};
 use quay_core::config::Config;
 use quay_core::signed::{SignedTokens, PAGE_TOKEN_TTL_SECS};
+use quay_notify::{DeliveryWorker, Notifier, RepoNotificationService, RepoNotifications};
 use quay_orgs::{
     ApplicationService, Applications, GlobalMessages, MessageService, NotificationService,
     Notifications, OrgService, Organizations, PrototypeService, Prototypes, RobotService, Robots,
@@ -76,6 +77,9 @@ pub struct AppState {
     pub exporter: Arc<exports::LogExporter>,
     /// The auto-prune worker's pass (`quayd serve` repeats it on a timer).
     pub autopruner: Arc<AutoPruner>,
+    pub repo_notifications: Arc<dyn RepoNotificationService>,
+    /// The notification delivery worker (`quayd serve` runs its passes on a timer).
+    pub notification_worker: Arc<DeliveryWorker>,
     pub search: Arc<dyn SearchService>,
     /// Global messages (`/api/v1/messages`).
     pub messages: Arc<dyn MessageService>,
@@ -123,6 +127,7 @@ impl AppState {
             secret,
             config.clone(),
         ));
+        let notifier = Arc::new(Notifier::new(store.clone(), config.clone()));
         let registry_tokens = Arc::new(RegistryTokens::new(
             store.clone(),
             config.server_hostname.clone(),
@@ -155,6 +160,7 @@ impl AppState {
                 repos: store.clone(),
                 logs: store.clone(),
                 quota: Arc::new(NoQuota),
+                notifier,
                 config: config.clone(),
             }),
             registry_tokens,
@@ -185,6 +191,12 @@ impl AppState {
                 &config,
             )),
             autopruner: Arc::new(AutoPruner::new(store.clone(), store.clone(), &config)),
+            repo_notifications: Arc::new(RepoNotifications::new(
+                repos.clone(),
+                store.clone(),
+                config.clone(),
+            )),
+            notification_worker: Arc::new(DeliveryWorker::new(store.clone(), config.clone())),
             search: Arc::new(Search::new(store.clone(), store.clone(), &config)),
             messages: Arc::new(GlobalMessages::new(store.clone(), config.clone())),
             robots: Arc::new(Robots::new(

@@ -11,7 +11,8 @@ use serde_json::Value;
 
 use crate::handlers::{
     application, apptoken, discovery, globalmessages, logs, manifest, organization, permission,
-    policy, prototype, repository, robot, search, secscan, session, superuser, tag, team, user,
+    policy, prototype, repository, repositorynotification, robot, search, secscan, session,
+    superuser, tag, team, user,
 };
 use crate::schemas;
 
@@ -79,6 +80,14 @@ pub const PATH_PARAMS: &[(&str, &str)] = &[
     ),
 ];
 
+/// Path parameters that Quay describes differently under one path prefix: (prefix,
+/// name, description).
+pub const SCOPED_PATH_PARAMS: &[(&str, &str, &str)] = &[(
+    "/api/v1/repository/{repository}/notification/",
+    "uuid",
+    "The UUID of the notification",
+)];
+
 /// The sub-resources Quay serves under a repository path. A repository path segment with
 /// one of these names addresses the sub-resource, never a nested repository name, so a
 /// sub-resource that is not built yet is an unknown route rather than a repository.
@@ -134,6 +143,10 @@ pub const TAGS: &[(&str, &str)] = &[
         "Manage default permissions added to repositories.",
     ),
     ("repository", "List, create and manage repositories."),
+    (
+        "repositorynotification",
+        "List, create and manage repository events/notifications.",
+    ),
     ("robot", "Manage user and organization robot accounts."),
     ("search", "Conduct searches against all registry context."),
     (
@@ -733,6 +746,25 @@ pub fn endpoints(config: &Config) -> Vec<Endpoint> {
             "Deletes the auto-prune policy for the organization", Some(Scope::OrgAdmin),
             || web::delete().to(policy::delete_org_policy))
             .when(|c| c.feature_auto_prune),
+        ep(M::GET, "/api/v1/repository/{repository}/notification/", "listRepoNotifications", "repositorynotification",
+            "List the notifications for the specified repository.", Some(Scope::RepoAdmin),
+            || web::get().to(repositorynotification::list_notifications)),
+        ep(M::POST, "/api/v1/repository/{repository}/notification/", "createRepoNotification", "repositorynotification",
+            "Resource for dealing with listing and creating notifications on a repository.", Some(Scope::RepoAdmin),
+            || web::post().to(repositorynotification::create_notification))
+            .body("NotificationCreateRequest", schemas::notification_create_request),
+        ep(M::GET, "/api/v1/repository/{repository}/notification/{uuid}", "getRepoNotification", "repositorynotification",
+            "Get information for the specified notification.", Some(Scope::RepoAdmin),
+            || web::get().to(repositorynotification::get_notification)),
+        ep(M::POST, "/api/v1/repository/{repository}/notification/{uuid}", "resetRepositoryNotificationFailures", "repositorynotification",
+            "Resets repository notification to 0 failures.", Some(Scope::RepoAdmin),
+            || web::post().to(repositorynotification::reset_notification_failures)),
+        ep(M::DELETE, "/api/v1/repository/{repository}/notification/{uuid}", "deleteRepoNotification", "repositorynotification",
+            "Deletes the specified notification.", Some(Scope::RepoAdmin),
+            || web::delete().to(repositorynotification::delete_notification)),
+        ep(M::POST, "/api/v1/repository/{repository}/notification/{uuid}/test", "testRepoNotification", "repositorynotification",
+            "Queues a test notification for this repository.", Some(Scope::RepoAdmin),
+            || web::post().to(repositorynotification::test_notification)),
         ep(M::GET, "/api/v1/repository/{repository}/autoprunepolicy/", "listRepositoryAutoPrunePolicies", "policy",
             "Lists the auto-prune policies for the repository", Some(Scope::RepoAdmin),
             || web::get().to(policy::list_repo_policies))

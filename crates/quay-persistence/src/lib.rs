@@ -24,6 +24,7 @@ mod labels;
 mod logs;
 mod manifests;
 mod messages;
+mod notify;
 mod orgs;
 mod permissions;
 mod repos;

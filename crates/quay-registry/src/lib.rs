@@ -41,6 +41,8 @@ pub struct RegistryState {
     /// Audit entries of pulls (pushes are written with their change).
     pub logs: Arc<dyn LogWriter>,
     pub quota: Arc<dyn NamespaceQuota>,
+    /// Queues `repo_push` notifications after a tag push is committed.
+    pub notifier: Arc<quay_notify::Notifier>,
     pub config: Arc<Config>,
 }
 
@@ -55,6 +57,7 @@ impl RegistryState {
             repos: self.repos.clone(),
             logs: self.logs.clone(),
             quota: self.quota.clone(),
+            notifier: self.notifier.clone(),
             config: self.config.clone(),
         }
     }

@@ -13,6 +13,7 @@ use futures_util::StreamExt;
 use oci_spec::image::{ImageIndex, ImageManifest};
 use quay_core::DomainError;
 use quay_logs::LogKind;
+use quay_notify::events::Performer;
 use quay_repos::labels::Label;
 use quay_repos::manifests::{ManifestRejection, NewManifest, PushTarget, StoredManifest};
 use quay_repos::Repository;
@@ -20,7 +21,7 @@ use quay_storage::Digest;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::access::{authorize, check_quota, query_pairs};
+use crate::access::{authorize, check_quota, query_pairs, Authorized};
 use crate::blobs::Blobs;
 use crate::error::{RegistryError, API_VERSION};
 use crate::scope::Action;
@@ -429,6 +430,9 @@ pub async fn put_manifest(
         e.detail = Box::new(json!({"digest": missing}));
         return Err(e);
     }
+    if let Reference::Tag(tag) = &reference {
+        notify_push(&state, &access, tag).await;
+    }
     let mut res = HttpResponse::Created();
     res.insert_header(API_VERSION)
         .insert_header((
@@ -441,6 +445,32 @@ pub async fn put_manifest(
         res.insert_header(("OCI-Subject", subject));
     }
     Ok(res.finish())
+}
+
+/// Quay's `repo_push` event for a pushed tag, queued once the push is committed; the
+/// push has happened, so a failure to queue is logged, not answered.
+async fn notify_push(state: &RegistryState, access: &Authorized, tag: &str) {
+    let performer = match (&access.actor.id, &access.actor.name) {
+        (Some(id), Some(name)) => Some(Performer {
+            id: *id,
+            name: name.clone(),
+        }),
+        _ => None,
+    };
+    let repo = &access.repo;
+    if let Err(e) = state
+        .notifier
+        .repo_push(
+            repo.id,
+            &repo.namespace,
+            &repo.name,
+            &[tag.to_string()],
+            performer.as_ref(),
+        )
+        .await
+    {
+        tracing::error!(error = %e, "repo_push notifications not queued");
+    }
 }
 
 fn chrono_now_ms() -> i64 {

@@ -85,6 +85,17 @@ impl Repositories {
         }
     }
 
+    /// The repository if the caller holds `need` on it, checked before existence (for
+    /// the services of other crates that hang off a repository).
+    pub async fn authorize(
+        &self,
+        caller: &Caller,
+        name: &RepositoryName,
+        need: Role,
+    ) -> DomainResult<Repository> {
+        Ok(self.authorized(caller, name, need).await?.0)
+    }
+
     /// An entry about `repo`, its metadata naming it (`repo`, `namespace`) besides `extra`.
     pub(crate) fn log(
         &self,

@@ -8,7 +8,7 @@ use quay_core::scope::Scope;
 use serde_json::{json, Map, Value};
 
 use crate::extract::{AnyCaller, QueryArgs};
-use crate::routes::{endpoints, PATH_PARAMS, TAGS};
+use crate::routes::{endpoints, PATH_PARAMS, SCOPED_PATH_PARAMS, TAGS};
 use crate::AppState;
 
 pub async fn discovery(state: Data<AppState>, _: AnyCaller, req: HttpRequest) -> HttpResponse {
@@ -21,6 +21,10 @@ fn path_params(path: &str) -> Vec<Value> {
         .iter()
         .filter(|(name, _)| path.contains(&format!("{{{name}}}")))
         .map(|(name, description)| {
+            let description = SCOPED_PATH_PARAMS
+                .iter()
+                .find(|(prefix, n, _)| n == name && path.starts_with(prefix))
+                .map_or(*description, |(_, _, d)| d);
             json!({"name": name, "in": "path", "required": true, "description": description, "type": "string"})
         })
         .collect()

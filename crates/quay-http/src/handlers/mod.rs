@@ -13,6 +13,7 @@ pub mod permission;
 pub mod policy;
 pub mod prototype;
 pub mod repository;
+pub mod repositorynotification;
 pub mod robot;
 pub mod search;
 pub mod secscan;

@@ -800,7 +800,7 @@ async fn unknown_routes_and_methods_answer_json() {
     assert_eq!(r.body["status"], 405);
     // Endpoints of later issues are not registered, not faked.
     assert_eq!(
-        h.get("/api/v1/repository/admin/simple/notification/", None)
+        h.get("/api/v1/repository/admin/simple/build/", None)
             .await
             .status,
         StatusCode::NOT_FOUND

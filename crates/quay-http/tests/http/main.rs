@@ -16,6 +16,7 @@ mod identities;
 mod logs;
 mod manifests;
 mod messages;
+mod notifications;
 mod oauth;
 mod permissions;
 mod registry_auth;
