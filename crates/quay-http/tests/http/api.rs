@@ -806,7 +806,7 @@ async fn unknown_routes_and_methods_answer_json() {
         StatusCode::NOT_FOUND
     );
     assert_eq!(
-        h.get("/api/v1/messages", None).await.status,
+        h.get("/api/v1/organization/acme/quota", None).await.status,
         StatusCode::NOT_FOUND
     );
 }
