@@ -162,6 +162,23 @@ impl RepoNotifications {
         }
     }
 
+    /// The notification a change (delete, reset, test) is about, after the admin check;
+    /// Quay's 400 when there is none.
+    async fn existing(
+        &self,
+        caller: &Caller,
+        repo: &RepositoryName,
+        uuid: &str,
+    ) -> DomainResult<(Repository, RepoNotification)> {
+        let r = self.resolve(caller, repo, true).await?;
+        let found = self
+            .store
+            .notification(r.id, uuid)
+            .await?
+            .ok_or_else(|| not_found_for(repo, uuid))?;
+        Ok((r, found))
+    }
+
     /// Repository admin; for reads, global read-only superusers too. Permission before
     /// existence.
     async fn resolve(
@@ -304,12 +321,7 @@ impl RepoNotificationService for RepoNotifications {
     }
 
     async fn delete(&self, caller: &Caller, repo: &RepositoryName, uuid: &str) -> DomainResult<()> {
-        let r = self.resolve(caller, repo, true).await?;
-        let found = self
-            .store
-            .notification(r.id, uuid)
-            .await?
-            .ok_or_else(|| not_found_for(repo, uuid))?;
+        let (r, found) = self.existing(caller, repo, uuid).await?;
         let log = self.log(LogKind::DeleteRepoNotification, caller, &r, &found);
         self.store
             .delete_notification(r.id, uuid, log)
@@ -324,12 +336,7 @@ impl RepoNotificationService for RepoNotifications {
         repo: &RepositoryName,
         uuid: &str,
     ) -> DomainResult<()> {
-        let r = self.resolve(caller, repo, true).await?;
-        let found = self
-            .store
-            .notification(r.id, uuid)
-            .await?
-            .ok_or_else(|| not_found_for(repo, uuid))?;
+        let (r, found) = self.existing(caller, repo, uuid).await?;
         let log = self.log(LogKind::ResetRepoNotification, caller, &r, &found);
         self.store
             .reset_failures(r.id, uuid, log)
@@ -344,12 +351,7 @@ impl RepoNotificationService for RepoNotifications {
         repo: &RepositoryName,
         uuid: &str,
     ) -> DomainResult<()> {
-        let r = self.resolve(caller, repo, true).await?;
-        let n = self
-            .store
-            .notification(r.id, uuid)
-            .await?
-            .ok_or_else(|| not_found_for(repo, uuid))?;
+        let (r, n) = self.existing(caller, repo, uuid).await?;
         let event = Event::parse(&n.event)
             .ok_or_else(|| DomainError::Internal(format!("notification {uuid}: event")))?;
         let sample = event.sample_data(&self.config, &r.namespace, &r.name, &n.event_config);
