@@ -34,7 +34,7 @@ DESC) index; aggregates count the whole window. Command: \`just bench-logs\`
 |---|---|---|---|---|---|
 $rows
 
-Target: the first page under 10 ms p50 on SQLite and PostgreSQL.
+Target: the first page under 20 ms p50 on SQLite and PostgreSQL.
 <!-- logs-bench:end -->
 EOF2
 )
