@@ -362,6 +362,26 @@ const KNOWN_KEYS: &[&str] = &[
 ];
 
 impl Config {
+    /// Whether the server may send a request of its own (a webhook, a log export's
+    /// callback) to `host`, the host of an already parsed URL: never to Quay's
+    /// `localhost` and `127.0.0.1` (nor `::1`) unless `WEBHOOK_ALLOW_LOCALHOST`, never
+    /// to a `WEBHOOK_HOSTNAME_BLACKLIST` name. A parsed host, so `127.1` or `LOCALHOST.`
+    /// arrive here as the names they stand for.
+    pub fn outbound_host_allowed(&self, host: &str) -> bool {
+        let host = host
+            .trim_end_matches('.')
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_ascii_lowercase();
+        let loopback = ["localhost", "127.0.0.1", "::1"].contains(&host.as_str());
+        let blocked = (loopback && !self.webhook_allow_localhost)
+            || self
+                .webhook_hostname_blacklist
+                .iter()
+                .any(|b| b.eq_ignore_ascii_case(&host));
+        !blocked
+    }
+
     /// Builds the configuration from an optional YAML document and environment pairs.
     /// Only variables starting with `QUAY_` are looked at; a value that is not valid
     /// YAML is taken as a plain string.

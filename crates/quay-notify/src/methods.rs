@@ -135,26 +135,12 @@ impl Method {
     }
 }
 
-/// An http(s) URL whose host is not one webhooks may not reach (Quay's
-/// `HOSTNAME_BLACKLIST`: `localhost`, `127.0.0.1` and `WEBHOOK_HOSTNAME_BLACKLIST`).
+/// An http(s) URL whose host webhooks may reach ([`Config::outbound_host_allowed`]).
 fn webhook_url(url: &str, settings: &Config) -> Option<Url> {
     let parsed = Url::parse(url).ok()?;
-    if !matches!(parsed.scheme(), "http" | "https") {
-        return None;
-    }
-    // The parsed host, so that `127.1` or `LOCALHOST.` are the names they stand for.
-    let host = parsed
-        .host_str()?
-        .trim_end_matches('.')
-        .to_ascii_lowercase();
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    let builtin = ["localhost", "127.0.0.1", "::1"];
-    let blocked = (!settings.webhook_allow_localhost && builtin.contains(&host))
-        || settings
-            .webhook_hostname_blacklist
-            .iter()
-            .any(|b| b.eq_ignore_ascii_case(host));
-    (!blocked).then_some(parsed)
+    let allowed = matches!(parsed.scheme(), "http" | "https")
+        && settings.outbound_host_allowed(parsed.host_str()?);
+    allowed.then_some(parsed)
 }
 
 /// Slack callbacks are URLs too (Quay posts to whatever string it was given).

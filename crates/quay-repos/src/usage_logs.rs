@@ -137,6 +137,8 @@ pub struct UsageLogs {
     writer: Arc<dyn LogWriter>,
     authz: Authorizer,
     fresh_login_timeout: i64,
+    /// For the hosts a callback may go to.
+    config: Arc<Config>,
 }
 
 impl UsageLogs {
@@ -154,6 +156,7 @@ impl UsageLogs {
             writer,
             authz: Authorizer::new(config),
             fresh_login_timeout: config.fresh_login_timeout_seconds(),
+            config: Arc::new(config.clone()),
         }
     }
 
@@ -385,10 +388,16 @@ impl LogService for UsageLogs {
             Err(e) => return Err(e),
         };
         let (start, end) = logs_window(query, Utc::now());
-        let invalid = if url
-            .as_deref()
-            .is_some_and(|u| !u.starts_with("https://") && !u.starts_with("http://"))
-        {
+        // Quay checks only the scheme; the host is checked too, so that an export
+        // cannot make the server call itself or a blacklisted host (as webhooks).
+        let callback_refused = |u: &str| {
+            let host_allowed = url::Url::parse(u)
+                .ok()
+                .and_then(|p| p.host_str().map(|h| self.config.outbound_host_allowed(h)))
+                .unwrap_or(false);
+            !(u.starts_with("https://") || u.starts_with("http://")) || !host_allowed
+        };
+        let invalid = if url.as_deref().is_some_and(callback_refused) {
             Some("Invalid callback URL")
         } else if email.as_deref().is_some_and(|e| !e.contains('@')) {
             Some("Invalid callback e-mail")

@@ -10,9 +10,11 @@ use quay_logs::{LogKind, NewLogEntry};
 use quay_persistence::SqlStore;
 use serde_json::{json, Value};
 
+/// Callbacks may reach the test's receiver on loopback.
 fn config() -> Config {
     Config {
         super_users: vec!["admin".into()],
+        webhook_allow_localhost: true,
         ..Config::default()
     }
 }
@@ -507,6 +509,44 @@ async fn exports_write_the_document_and_call_back() {
     assert_eq!(mail.to, "admin@example.com");
     assert_eq!(mail.export_id, export_id);
     assert_eq!(mail.status, "success");
+}
+
+#[actix_web::test]
+async fn export_callbacks_never_reach_loopback_or_blacklisted_hosts() {
+    let s = Setup::new(Config {
+        webhook_allow_localhost: false,
+        webhook_hostname_blacklist: vec!["metadata.internal".into()],
+        ..config()
+    })
+    .await;
+    for url in [
+        "http://localhost:8080/x",
+        "http://LOCALHOST./x",
+        "http://127.0.0.1/x",
+        "http://127.1/x",
+        "https://[::1]/x",
+        "http://user@localhost/x",
+        "http://Metadata.Internal/latest",
+        "http://",
+    ] {
+        let r =
+            s.h.post(
+                "/api/v1/user/exportlogs",
+                Some(&s.api),
+                json!({ "callback_url": url }),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{url}: {}", r.body);
+        assert_eq!(r.body["message"], "Invalid callback URL", "{url}");
+    }
+    let r =
+        s.h.post(
+            "/api/v1/user/exportlogs",
+            Some(&s.api),
+            json!({"callback_url": "https://example.com/done"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
 }
 
 #[actix_web::test]
