@@ -158,6 +158,7 @@ impl AppState {
                 blobs: Blobs::new(BlobStore::in_memory(), store.clone()),
                 manifests: store.clone(),
                 repos: store.clone(),
+                repositories: repos.clone(),
                 logs: store.clone(),
                 quota: Arc::new(NoQuota),
                 notifier,

@@ -75,7 +75,11 @@ impl Database {
             .connect_timeout(Duration::from_secs(10))
             .acquire_timeout(Duration::from_secs(30));
         if is_sqlite {
-            opts.max_connections(8).min_connections(1);
+            // A connection to a local file cannot go stale: no ping (a round trip to
+            // the connection's thread) before every query.
+            opts.max_connections(8)
+                .min_connections(1)
+                .test_before_acquire(false);
             opts.map_sqlx_sqlite_opts(|o| {
                 o.create_if_missing(true)
                     .journal_mode(SqliteJournalMode::Wal)

@@ -141,8 +141,8 @@ pub async fn authorize(
         None => (false, Actor::default()),
     };
     let access = state
-        .repos
-        .repository_access(&repo_name, None)
+        .repositories
+        .lookup(&repo_name)
         .await
         .map_err(RegistryError::internal)?;
     let repo = access

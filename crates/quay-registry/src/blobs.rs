@@ -20,7 +20,7 @@ use quay_auth::secret::random_uuid;
 use quay_core::DomainError;
 use quay_repos::blobs::{BlobMetaStore, Upload};
 use quay_repos::Repository;
-use quay_storage::{BlobStore, Digest, StorageError};
+use quay_storage::{BlobStore, Digest, StorageError, INLINE_READ_MAX};
 use serde::Deserialize;
 use sha2::{Digest as _, Sha256};
 
@@ -204,6 +204,15 @@ pub async fn get_blob(
         // body's size and without the body.
         let nothing = futures_util::stream::empty::<Result<bytes::Bytes, actix_web::Error>>();
         return Ok(res.no_chunking(length).streaming(nothing));
+    }
+    if length <= INLINE_READ_MAX {
+        let bytes = state
+            .blobs
+            .storage
+            .read_small_blob(&digest, range.unwrap_or(0..size))
+            .await
+            .map_err(storage_error)?;
+        return Ok(res.body(bytes));
     }
     let stream = state
         .blobs

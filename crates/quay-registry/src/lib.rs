@@ -27,7 +27,7 @@ use quay_core::config::Config;
 use quay_logs::LogWriter;
 use quay_repos::manifests::ManifestStore;
 use quay_repos::quota::NamespaceQuota;
-use quay_repos::RepoStore;
+use quay_repos::{RepoStore, Repositories};
 
 pub use auth::{TokenRequest, TokenService};
 pub use error::RegistryError;
@@ -38,6 +38,9 @@ pub struct RegistryState {
     pub blobs: blobs::Blobs,
     pub manifests: Arc<dyn ManifestStore>,
     pub repos: Arc<dyn RepoStore>,
+    /// Repository lookups of token-bearing requests, cached for `CACHE_TTL_MS` (as
+    /// Quay's data model cache does) and dropped by the API's writes in this process.
+    pub repositories: Arc<Repositories>,
     /// Audit entries of pulls (pushes are written with their change).
     pub logs: Arc<dyn LogWriter>,
     pub quota: Arc<dyn NamespaceQuota>,
@@ -55,6 +58,7 @@ impl RegistryState {
             blobs: blobs::Blobs::new(self.blobs.storage.clone(), self.blobs.meta.clone()),
             manifests: self.manifests.clone(),
             repos: self.repos.clone(),
+            repositories: self.repositories.clone(),
             logs: self.logs.clone(),
             quota: self.quota.clone(),
             notifier: self.notifier.clone(),

@@ -58,6 +58,13 @@ impl Repositories {
         Ok(access)
     }
 
+    /// The repository `name` as anyone sees it (no viewer's role): for requests whose
+    /// grant was checked already, such as the registry's token-bearing ones. Cached
+    /// with the viewers' lookups, so this service's writes drop it too.
+    pub async fn lookup(&self, name: &RepositoryName) -> DomainResult<RepositoryAccess> {
+        self.access(name, None).await
+    }
+
     pub(crate) fn forget(&self, namespace: &str, name: &str) {
         self.access_cache
             .invalidate(|(ns, n, _)| ns == namespace && n == name);

@@ -23,6 +23,9 @@ use sha2::{Digest as _, Sha256};
 /// Local files are read in pieces of this size (`object_store` reads 8 KiB at a time,
 /// a blocking-pool round trip each, which caps a pull far below the disk's speed).
 const READ_CHUNK: u64 = 1024 * 1024;
+/// Reads of at most this many bytes from the local filesystem are made on the calling
+/// thread ([`BlobStore::read_small_blob`]).
+pub const INLINE_READ_MAX: u64 = 64 * 1024;
 /// Upload chunks are written in parts of this size (S3's minimum is 5 MiB).
 const PART_SIZE: usize = 8 * 1024 * 1024;
 /// Parts in flight per write before waiting (bounds memory to a few parts).
@@ -92,11 +95,17 @@ impl std::fmt::Display for Digest {
 #[derive(Clone)]
 pub struct BlobStore {
     inner: Arc<dyn ObjectStore>,
+    /// The directory `inner` keeps its objects in, when it is the local filesystem:
+    /// blob reads then open and read in one trip to the blocking pool, not two.
+    local_root: Option<std::path::PathBuf>,
 }
 
 impl BlobStore {
     pub fn new(inner: Arc<dyn ObjectStore>) -> Self {
-        BlobStore { inner }
+        BlobStore {
+            inner,
+            local_root: None,
+        }
     }
 
     /// Objects in memory: for tests and embedding, gone with the process.
@@ -121,7 +130,10 @@ impl BlobStore {
         std::fs::create_dir_all(root)
             .map_err(|e| StorageError::Config(format!("{}: {e}", root.display())))?;
         let fs = object_store::local::LocalFileSystem::new_with_prefix(root)?;
-        Ok(Self::new(Arc::new(fs)))
+        Ok(BlobStore {
+            inner: Arc::new(fs),
+            local_root: Some(root.to_path_buf()),
+        })
     }
 
     /// Quay's `DISTRIBUTED_STORAGE_CONFIG` entry `[driver, {params}]`: `LocalStorage`
@@ -425,6 +437,9 @@ impl BlobStore {
         range: Option<Range<u64>>,
     ) -> StorageResult<BoxStream<'static, StorageResult<Bytes>>> {
         let path = Self::blob_path(digest);
+        if let Some(root) = &self.local_root {
+            return read_local_file(root.join(path.as_ref()), range).await;
+        }
         let options = object_store::GetOptions {
             range: range.map(object_store::GetRange::from),
             ..Default::default()
@@ -434,6 +449,34 @@ impl BlobStore {
                 object_store::GetResultPayload::File(file, _) => file_stream(file, result.range),
                 object_store::GetResultPayload::Stream(s) => s.map_err(StorageError::from).boxed(),
             }),
+            Err(object_store::Error::NotFound { .. }) => Err(StorageError::NotFound),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// `range` of the blob, at most [`INLINE_READ_MAX`] bytes, whole. From the local
+    /// filesystem it is read on the calling thread: a read of a few KiB, usually from
+    /// the page cache, takes a few microseconds, and a trip to the blocking pool and
+    /// back costs more than that (two thread wake-ups), which is most of a small
+    /// blob's pull.
+    pub async fn read_small_blob(
+        &self,
+        digest: &Digest,
+        range: Range<u64>,
+    ) -> StorageResult<Bytes> {
+        if range.end - range.start > INLINE_READ_MAX {
+            return Err(StorageError::TooLarge);
+        }
+        let path = Self::blob_path(digest);
+        if let Some(root) = &self.local_root {
+            return read_file_range(&root.join(path.as_ref()), range);
+        }
+        let options = object_store::GetOptions {
+            range: Some(object_store::GetRange::from(range)),
+            ..Default::default()
+        };
+        match self.inner.get_opts(&path, options).await {
+            Ok(result) => Ok(result.bytes().await?),
             Err(object_store::Error::NotFound { .. }) => Err(StorageError::NotFound),
             Err(e) => Err(e.into()),
         }
@@ -544,6 +587,66 @@ impl Hashing {
             .await
             .map_err(|e| StorageError::Worker(e.to_string()))
     }
+}
+
+/// `range` of the local file at `path`, read whole.
+fn read_file_range(path: &std::path::Path, range: Range<u64>) -> StorageResult<Bytes> {
+    use std::io::{Read, Seek, SeekFrom};
+    let read = |e: std::io::Error| StorageError::Read(e.to_string());
+    let mut file = match std::fs::File::open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(StorageError::NotFound),
+        Err(e) => return Err(read(e)),
+    };
+    let mut bytes = vec![0; (range.end - range.start) as usize];
+    file.seek(SeekFrom::Start(range.start)).map_err(read)?;
+    file.read_exact(&mut bytes).map_err(read)?;
+    Ok(Bytes::from(bytes))
+}
+
+/// `range` (all if `None`) of the local file at `path`: the file is opened, and its
+/// first piece read, in one trip to the blocking pool (a small blob takes one trip in
+/// all); the rest streams from [`file_stream`].
+async fn read_local_file(
+    path: std::path::PathBuf,
+    range: Option<Range<u64>>,
+) -> StorageResult<BoxStream<'static, StorageResult<Bytes>>> {
+    let opened = tokio::task::spawn_blocking(move || {
+        use std::io::{Read, Seek, SeekFrom};
+        let read = |e: std::io::Error| StorageError::Read(e.to_string());
+        let mut file = match std::fs::File::open(&path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(StorageError::NotFound)
+            }
+            Err(e) => return Err(read(e)),
+        };
+        let size = file.metadata().map_err(read)?.len();
+        let range = range.unwrap_or(0..size);
+        let range = range.start..range.end.min(size);
+        if range.start > range.end {
+            return Err(StorageError::Read(format!(
+                "range {}.. past the end ({size} bytes)",
+                range.start
+            )));
+        }
+        let len = (range.end - range.start).min(READ_CHUNK);
+        let mut first = Vec::with_capacity(len as usize);
+        file.seek(SeekFrom::Start(range.start)).map_err(read)?;
+        (&mut file)
+            .take(len)
+            .read_to_end(&mut first)
+            .map_err(read)?;
+        if first.len() as u64 != len {
+            return Err(read(std::io::ErrorKind::UnexpectedEof.into()));
+        }
+        Ok((file, Bytes::from(first), range.start + len..range.end))
+    })
+    .await
+    .map_err(|e| StorageError::Worker(e.to_string()))?;
+    let (file, first, rest) = opened?;
+    let first = futures_util::stream::iter((!first.is_empty()).then_some(Ok(first)));
+    Ok(first.chain(file_stream(file, rest)).boxed())
 }
 
 /// `range` of a local file, streamed in [`READ_CHUNK`] pieces read on the blocking pool.
@@ -658,6 +761,47 @@ mod tests {
             .unwrap();
         store.commit_upload("u3", 1, &single).await.unwrap();
         assert_eq!(read_all(&store, &single, None).await, b"single");
+    }
+
+    #[tokio::test]
+    async fn local_and_object_store_reads_agree_across_pieces() {
+        let dir = tempfile::tempdir().unwrap();
+        let local = BlobStore::local(dir.path()).unwrap();
+        let memory = BlobStore::in_memory();
+        let bytes: Vec<u8> = (0..(2 * READ_CHUNK + 7)).map(|i| (i % 251) as u8).collect();
+        let digest = local.put_blob(Bytes::from(bytes.clone())).await.unwrap();
+        memory.put_blob(Bytes::from(bytes.clone())).await.unwrap();
+        let n = bytes.len() as u64;
+        let c = READ_CHUNK;
+        for range in [
+            None,
+            Some(0..1),
+            Some(c - 1..c + 1),
+            Some(c..2 * c),
+            Some(5..n),
+            Some(n - 1..n),
+        ] {
+            let want = match &range {
+                Some(r) => bytes[r.start as usize..r.end as usize].to_vec(),
+                None => bytes.clone(),
+            };
+            assert_eq!(
+                read_all(&local, &digest, range.clone()).await,
+                want,
+                "{range:?}"
+            );
+            assert_eq!(
+                read_all(&memory, &digest, range.clone()).await,
+                want,
+                "{range:?}"
+            );
+        }
+        let empty = local.put_blob(Bytes::new()).await.unwrap();
+        assert!(read_all(&local, &empty, None).await.is_empty());
+        assert!(matches!(
+            local.read_blob(&Digest::of(b"missing"), None).await,
+            Err(StorageError::NotFound)
+        ));
     }
 
     #[tokio::test]
