@@ -589,19 +589,35 @@ impl Hashing {
     }
 }
 
+/// The local file at `path`, opened for reading (a missing one is [`StorageError::NotFound`]).
+fn open_local_file(path: &std::path::Path) -> StorageResult<std::fs::File> {
+    std::fs::File::open(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => StorageError::NotFound,
+        _ => read_error(e),
+    })
+}
+
+fn read_error(e: std::io::Error) -> StorageError {
+    StorageError::Read(e.to_string())
+}
+
+/// Exactly `len` bytes of `file` from `start` (a shorter file is an error).
+fn read_at(file: &mut std::fs::File, start: u64, len: u64) -> StorageResult<Bytes> {
+    use std::io::{Read, Seek, SeekFrom};
+    // `read_to_end` fills the spare capacity without zeroing it first.
+    let mut piece = Vec::with_capacity(len as usize);
+    file.seek(SeekFrom::Start(start)).map_err(read_error)?;
+    file.take(len).read_to_end(&mut piece).map_err(read_error)?;
+    if piece.len() as u64 != len {
+        return Err(read_error(std::io::ErrorKind::UnexpectedEof.into()));
+    }
+    Ok(Bytes::from(piece))
+}
+
 /// `range` of the local file at `path`, read whole.
 fn read_file_range(path: &std::path::Path, range: Range<u64>) -> StorageResult<Bytes> {
-    use std::io::{Read, Seek, SeekFrom};
-    let read = |e: std::io::Error| StorageError::Read(e.to_string());
-    let mut file = match std::fs::File::open(path) {
-        Ok(file) => file,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(StorageError::NotFound),
-        Err(e) => return Err(read(e)),
-    };
-    let mut bytes = vec![0; (range.end - range.start) as usize];
-    file.seek(SeekFrom::Start(range.start)).map_err(read)?;
-    file.read_exact(&mut bytes).map_err(read)?;
-    Ok(Bytes::from(bytes))
+    let mut file = open_local_file(path)?;
+    read_at(&mut file, range.start, range.end - range.start)
 }
 
 /// `range` (all if `None`) of the local file at `path`: the file is opened, and its
@@ -612,16 +628,8 @@ async fn read_local_file(
     range: Option<Range<u64>>,
 ) -> StorageResult<BoxStream<'static, StorageResult<Bytes>>> {
     let opened = tokio::task::spawn_blocking(move || {
-        use std::io::{Read, Seek, SeekFrom};
-        let read = |e: std::io::Error| StorageError::Read(e.to_string());
-        let mut file = match std::fs::File::open(&path) {
-            Ok(file) => file,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(StorageError::NotFound)
-            }
-            Err(e) => return Err(read(e)),
-        };
-        let size = file.metadata().map_err(read)?.len();
+        let mut file = open_local_file(&path)?;
+        let size = file.metadata().map_err(read_error)?.len();
         let range = range.unwrap_or(0..size);
         let range = range.start..range.end.min(size);
         if range.start > range.end {
@@ -631,16 +639,8 @@ async fn read_local_file(
             )));
         }
         let len = (range.end - range.start).min(READ_CHUNK);
-        let mut first = Vec::with_capacity(len as usize);
-        file.seek(SeekFrom::Start(range.start)).map_err(read)?;
-        (&mut file)
-            .take(len)
-            .read_to_end(&mut first)
-            .map_err(read)?;
-        if first.len() as u64 != len {
-            return Err(read(std::io::ErrorKind::UnexpectedEof.into()));
-        }
-        Ok((file, Bytes::from(first), range.start + len..range.end))
+        let first = read_at(&mut file, range.start, len)?;
+        Ok((file, first, range.start + len..range.end))
     })
     .await
     .map_err(|e| StorageError::Worker(e.to_string()))?;
@@ -658,19 +658,11 @@ fn file_stream(file: std::fs::File, range: Range<u64>) -> BoxStream<'static, Sto
         let len = (range.end - range.start).min(READ_CHUNK);
         let start = range.start;
         let (file, piece) = tokio::task::spawn_blocking(move || {
-            use std::io::{Read, Seek, SeekFrom};
-            // `read_to_end` fills the spare capacity without zeroing it first.
-            let mut piece = Vec::with_capacity(len as usize);
-            file.seek(SeekFrom::Start(start))?;
-            (&mut file).take(len).read_to_end(&mut piece)?;
-            if piece.len() as u64 != len {
-                return Err(std::io::ErrorKind::UnexpectedEof.into());
-            }
-            Ok::<_, std::io::Error>((file, Bytes::from(piece)))
+            let piece = read_at(&mut file, start, len)?;
+            Ok::<_, StorageError>((file, piece))
         })
         .await
-        .map_err(|e| StorageError::Read(e.to_string()))?
-        .map_err(|e| StorageError::Read(e.to_string()))?;
+        .map_err(|e| StorageError::Worker(e.to_string()))??;
         Ok(Some((piece, (file, start + len..range.end))))
     })
     .boxed()
@@ -796,6 +788,21 @@ mod tests {
                 "{range:?}"
             );
         }
+        for range in [0..1, c - 3..c + 3, n - INLINE_READ_MAX..n] {
+            let want = &bytes[range.start as usize..range.end as usize];
+            for store in [&local, &memory] {
+                let got = store.read_small_blob(&digest, range.clone()).await.unwrap();
+                assert_eq!(&got[..], want, "{range:?}");
+            }
+        }
+        assert!(matches!(
+            local.read_small_blob(&digest, 0..INLINE_READ_MAX + 1).await,
+            Err(StorageError::TooLarge)
+        ));
+        assert!(matches!(
+            local.read_small_blob(&Digest::of(b"missing"), 0..1).await,
+            Err(StorageError::NotFound)
+        ));
         let empty = local.put_blob(Bytes::new()).await.unwrap();
         assert!(read_all(&local, &empty, None).await.is_empty());
         assert!(matches!(
