@@ -5,16 +5,27 @@ use std::fs::File;
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 pub const QUAYD: &str = env!("CARGO_BIN_EXE_quayd");
 
+/// A port for one test's server, below the kernel's ephemeral range (32768 and up), so
+/// no outgoing connection (to PostgreSQL, from a client) can take it between this call
+/// and the server's bind, and never the same one twice in a test binary, whose tests
+/// run in parallel. Where a process starts depends on its id, so two test binaries
+/// running at once start apart.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    const FIRST: u32 = 20000;
+    const SPAN: u32 = 12000;
+    let start = std::process::id() * 97 % SPAN;
+    loop {
+        let port = (FIRST + (start + NEXT.fetch_add(1, Ordering::Relaxed)) % SPAN) as u16;
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
 }
 
 pub fn have(tool: &str) -> bool {
@@ -65,11 +76,23 @@ impl Server {
         }
         let child = cmd.spawn().expect("quayd starts");
         let deadline = Instant::now() + Duration::from_secs(30);
+        let mut server = Server { child, output };
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            server.assert_running();
             assert!(Instant::now() < deadline, "quayd did not listen on {port}");
             std::thread::sleep(Duration::from_millis(50));
         }
-        Server { child, output }
+        server.assert_running();
+        server
+    }
+
+    /// Fails the test with what the server printed if it has exited (e.g. its port was
+    /// taken after all), rather than letting requests reach nothing, or another server.
+    fn assert_running(&mut self) {
+        if let Some(status) = self.child.try_wait().unwrap() {
+            let printed = std::fs::read_to_string(&self.output).unwrap_or_default();
+            panic!("quayd exited ({status}) before serving:\n{printed}");
+        }
     }
 
     /// SIGTERM, then the exit status and everything the server printed.
@@ -78,5 +101,13 @@ impl Server {
         Command::new("kill").args(["-TERM", &pid]).status().unwrap();
         let status = self.child.wait().unwrap();
         (status, std::fs::read_to_string(&self.output).unwrap())
+    }
+}
+
+/// A test that fails leaves no server behind.
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
