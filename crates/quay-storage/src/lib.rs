@@ -23,9 +23,14 @@ use sha2::{Digest as _, Sha256};
 /// Local files are read in pieces of this size (`object_store` reads 8 KiB at a time,
 /// a blocking-pool round trip each, which caps a pull far below the disk's speed).
 const READ_CHUNK: u64 = 1024 * 1024;
+/// Pieces of a local file read ahead of the one being sent.
+const READ_AHEAD: usize = 2;
 /// Reads of at most this many bytes from the local filesystem are made on the calling
 /// thread ([`BlobStore::read_small_blob`]).
 pub const INLINE_READ_MAX: u64 = 64 * 1024;
+/// Small blobs of at most this many bytes are written to the local filesystem on the
+/// calling thread ([`BlobStore::put_verified_blob`]).
+const INLINE_WRITE_MAX: usize = 64 * 1024;
 /// Upload chunks are written in parts of this size (S3's minimum is 5 MiB).
 const PART_SIZE: usize = 8 * 1024 * 1024;
 /// Parts in flight per write before waiting (bounds memory to a few parts).
@@ -44,6 +49,9 @@ pub enum StorageError {
     /// A stored object could not be read back.
     #[error("reading from storage: {0}")]
     Read(String),
+    /// An object could not be written (local files written directly).
+    #[error("writing to storage: {0}")]
+    Write(String),
     /// A thread working for a transfer (hashing) failed.
     #[error("storage worker: {0}")]
     Worker(String),
@@ -376,8 +384,17 @@ impl BlobStore {
     /// whole, verified before it gets here). The store publishes it atomically (the
     /// local filesystem writes a staging file and links it into place), so the path
     /// never holds a partial blob; one that already exists is kept as it is.
+    ///
+    /// Up to [`INLINE_WRITE_MAX`] bytes on the local filesystem are written on the
+    /// calling thread, for the reason [`BlobStore::read_small_blob`] reads there: the
+    /// blocking pool's two thread wake-ups cost more than a file of a few KiB (measured:
+    /// about 340 µs a 16 KiB blob through the pool, against 60 to 150 µs for the file
+    /// operations themselves).
     pub async fn put_verified_blob(&self, digest: &Digest, bytes: Bytes) -> StorageResult<()> {
         debug_assert_eq!(&Digest::of(&bytes), digest);
+        if let Some(root) = self.local_root.as_ref().filter(|_| bytes.len() <= INLINE_WRITE_MAX) {
+            return put_local_file(&root.join(Self::blob_path(digest).as_ref()), &bytes);
+        }
         let options = object_store::PutOptions {
             mode: object_store::PutMode::Create,
             ..Default::default()
@@ -589,6 +606,57 @@ impl Hashing {
     }
 }
 
+/// Publishes `bytes` at the local `path` as `object_store`'s local store does a create: a
+/// staging file beside it (`path#n`) is written, then hard-linked into place, so the path
+/// never holds a partial file; a file already there is kept as it is.
+fn put_local_file(path: &std::path::Path, bytes: &[u8]) -> StorageResult<()> {
+    use std::io::Write;
+    let (mut file, staging) = create_staging(path)?;
+    let published = file
+        .write_all(bytes)
+        .and_then(|()| match std::fs::hard_link(&staging, path) {
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+            linked => linked,
+        });
+    let removed = std::fs::remove_file(&staging);
+    published.map_err(write_error)?;
+    removed.map_err(write_error)
+}
+
+/// A new staging file for `path` (`path#1`, or the first free `#n`: concurrent writers
+/// of the same blob each get their own), creating the parent directory if missing.
+fn create_staging(
+    path: &std::path::Path,
+) -> StorageResult<(std::fs::File, std::path::PathBuf)> {
+    use std::io::ErrorKind;
+    let mut created_parent = false;
+    let mut n = 1;
+    loop {
+        let mut name = path.as_os_str().to_owned();
+        name.push(format!("#{n}"));
+        let staging = std::path::PathBuf::from(name);
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&staging)
+        {
+            Ok(file) => return Ok((file, staging)),
+            Err(e) if e.kind() == ErrorKind::AlreadyExists => n += 1,
+            Err(e) if e.kind() == ErrorKind::NotFound && !created_parent => {
+                if let Some(dir) = path.parent() {
+                    std::fs::create_dir_all(dir).map_err(write_error)?;
+                }
+                created_parent = true;
+            }
+            Err(e) => return Err(write_error(e)),
+        }
+    }
+}
+
+fn write_error(e: std::io::Error) -> StorageError {
+    StorageError::Write(e.to_string())
+}
+
 /// The local file at `path`, opened for reading (a missing one is [`StorageError::NotFound`]).
 fn open_local_file(path: &std::path::Path) -> StorageResult<std::fs::File> {
     std::fs::File::open(path).map_err(|e| match e.kind() {
@@ -601,23 +669,19 @@ fn read_error(e: std::io::Error) -> StorageError {
     StorageError::Read(e.to_string())
 }
 
-/// Exactly `len` bytes of `file` from `start` (a shorter file is an error).
-fn read_at(file: &mut std::fs::File, start: u64, len: u64) -> StorageResult<Bytes> {
-    use std::io::{Read, Seek, SeekFrom};
-    // `read_to_end` fills the spare capacity without zeroing it first.
-    let mut piece = Vec::with_capacity(len as usize);
-    file.seek(SeekFrom::Start(start)).map_err(read_error)?;
-    file.take(len).read_to_end(&mut piece).map_err(read_error)?;
-    if piece.len() as u64 != len {
-        return Err(read_error(std::io::ErrorKind::UnexpectedEof.into()));
-    }
+/// Exactly `len` bytes of `file` from `start` (a shorter file is an error). Positional,
+/// so reads of one file may run at once (see [`file_stream`]).
+fn read_at(file: &std::fs::File, start: u64, len: u64) -> StorageResult<Bytes> {
+    use std::os::unix::fs::FileExt;
+    let mut piece = vec![0; len as usize];
+    file.read_exact_at(&mut piece, start).map_err(read_error)?;
     Ok(Bytes::from(piece))
 }
 
 /// `range` of the local file at `path`, read whole.
 fn read_file_range(path: &std::path::Path, range: Range<u64>) -> StorageResult<Bytes> {
-    let mut file = open_local_file(path)?;
-    read_at(&mut file, range.start, range.end - range.start)
+    let file = open_local_file(path)?;
+    read_at(&file, range.start, range.end - range.start)
 }
 
 /// `range` (all if `None`) of the local file at `path`: the file is opened, and its
@@ -628,7 +692,7 @@ async fn read_local_file(
     range: Option<Range<u64>>,
 ) -> StorageResult<BoxStream<'static, StorageResult<Bytes>>> {
     let opened = tokio::task::spawn_blocking(move || {
-        let mut file = open_local_file(&path)?;
+        let file = open_local_file(&path)?;
         let size = file.metadata().map_err(read_error)?.len();
         let range = range.unwrap_or(0..size);
         let range = range.start..range.end.min(size);
@@ -639,7 +703,7 @@ async fn read_local_file(
             )));
         }
         let len = (range.end - range.start).min(READ_CHUNK);
-        let first = read_at(&mut file, range.start, len)?;
+        let first = read_at(&file, range.start, len)?;
         Ok((file, first, range.start + len..range.end))
     })
     .await
@@ -649,23 +713,24 @@ async fn read_local_file(
     Ok(first.chain(file_stream(file, rest)).boxed())
 }
 
-/// `range` of a local file, streamed in [`READ_CHUNK`] pieces read on the blocking pool.
+/// `range` of a local file, streamed in [`READ_CHUNK`] pieces read on the blocking pool,
+/// [`READ_AHEAD`] of them at a time: the next pieces are read while the last one is
+/// sent, rather than the socket and the disk taking turns.
 fn file_stream(file: std::fs::File, range: Range<u64>) -> BoxStream<'static, StorageResult<Bytes>> {
-    futures_util::stream::try_unfold((file, range), |(mut file, range)| async move {
-        if range.is_empty() {
-            return Ok(None);
-        }
-        let len = (range.end - range.start).min(READ_CHUNK);
-        let start = range.start;
-        let (file, piece) = tokio::task::spawn_blocking(move || {
-            let piece = read_at(&mut file, start, len)?;
-            Ok::<_, StorageError>((file, piece))
+    let file = Arc::new(file);
+    let end = range.end;
+    futures_util::stream::iter(range.step_by(READ_CHUNK as usize))
+        .map(move |start| {
+            let file = file.clone();
+            let len = (end - start).min(READ_CHUNK);
+            async move {
+                tokio::task::spawn_blocking(move || read_at(&file, start, len))
+                    .await
+                    .map_err(|e| StorageError::Worker(e.to_string()))?
+            }
         })
-        .await
-        .map_err(|e| StorageError::Worker(e.to_string()))??;
-        Ok(Some((piece, (file, start + len..range.end))))
-    })
-    .boxed()
+        .buffered(READ_AHEAD)
+        .boxed()
 }
 
 #[cfg(test)]
@@ -809,6 +874,40 @@ mod tests {
             local.read_blob(&Digest::of(b"missing"), None).await,
             Err(StorageError::NotFound)
         ));
+    }
+
+    #[tokio::test]
+    async fn small_blobs_written_directly_are_what_the_object_store_sees() {
+        let dir = tempfile::tempdir().unwrap();
+        let local = BlobStore::local(dir.path()).unwrap();
+        let small = Bytes::from(vec![7u8; 16 * 1024]);
+        let limit = Bytes::from(vec![8u8; INLINE_WRITE_MAX]);
+        let large = Bytes::from(vec![9u8; INLINE_WRITE_MAX + 1]);
+        // A staging file a crashed writer left behind is neither in the way nor the blob.
+        let stale = dir.path().join(format!(
+            "{}#1",
+            BlobStore::blob_path(&Digest::of(&small)).as_ref()
+        ));
+        std::fs::create_dir_all(stale.parent().unwrap()).unwrap();
+        std::fs::write(&stale, b"partial").unwrap();
+        for bytes in [&small, &limit, &large] {
+            let digest = Digest::of(bytes);
+            let writes = (0..4).map(|_| local.put_verified_blob(&digest, bytes.clone()));
+            for written in futures_util::future::join_all(writes).await {
+                written.unwrap();
+            }
+            assert_eq!(local.blob_size(&digest).await.unwrap(), Some(bytes.len() as u64));
+            assert_eq!(read_all(&local, &digest, None).await, bytes.to_vec());
+        }
+        std::fs::remove_file(&stale).unwrap();
+        let mut files = walk(dir.path());
+        files.sort();
+        let mut want: Vec<_> = [&small, &limit, &large]
+            .iter()
+            .map(|b| dir.path().join(BlobStore::blob_path(&Digest::of(b)).as_ref()))
+            .collect();
+        want.sort();
+        assert_eq!(files, want, "one file per blob, no staging file left");
     }
 
     #[tokio::test]
