@@ -7,7 +7,7 @@ use quay_repos::blobs::{BlobMetaStore, CommitBytes, Upload};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 
 use crate::digest_lock::DigestGuard;
-use crate::{db_err, execute, query_all, Database, SqlStore};
+use crate::{db_err, execute, execute_all, query_all, Database, SqlStore};
 
 pub(crate) fn count(n: u64) -> i64 {
     n.min(i64::MAX as u64) as i64
@@ -167,31 +167,22 @@ async fn hold_blob(
     upload: Option<&str>,
 ) -> DomainResult<()> {
     let now = Utc::now();
-    execute(
-        db,
-        conn,
-        "INSERT INTO blob (digest, size, created) SELECT ?, ?, ? \
-         WHERE NOT EXISTS (SELECT 1 FROM blob WHERE digest = ?)",
-        vec![digest.into(), count(size).into(), now.into(), digest.into()],
-    )
-    .await?;
-    execute(
-        db,
-        conn,
-        "INSERT INTO repository_blob (repository_id, blob_id, created) \
-         SELECT ?, b.id, ? FROM blob b WHERE b.digest = ? \
-         ON CONFLICT (repository_id, blob_id) DO UPDATE SET created = excluded.created",
-        vec![repository_id.into(), now.into(), digest.into()],
-    )
-    .await?;
+    let mut statements = vec![
+        (
+            "INSERT INTO blob (digest, size, created) SELECT ?, ?, ? \
+             WHERE NOT EXISTS (SELECT 1 FROM blob WHERE digest = ?)",
+            vec![digest.into(), count(size).into(), now.into(), digest.into()],
+        ),
+        (
+            "INSERT INTO repository_blob (repository_id, blob_id, created) \
+             SELECT ?, b.id, ? FROM blob b WHERE b.digest = ? \
+             ON CONFLICT (repository_id, blob_id) DO UPDATE SET created = excluded.created",
+            vec![repository_id.into(), now.into(), digest.into()],
+        ),
+    ];
     if let Some(uuid) = upload {
-        execute(
-            db,
-            conn,
-            "DELETE FROM blob_upload WHERE uuid = ?",
-            vec![uuid.into()],
-        )
-        .await?;
+        statements.push(("DELETE FROM blob_upload WHERE uuid = ?", vec![uuid.into()]));
     }
+    execute_all(db, conn, statements).await?;
     Ok(())
 }

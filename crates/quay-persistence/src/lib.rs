@@ -234,6 +234,32 @@ async fn execute(
         .rows_affected())
 }
 
+/// Runs `statements` in order on `conn`: on SQLite as one multi-statement call (one trip
+/// to the connection's worker thread instead of one each, which is most of a small
+/// statement's cost), on PostgreSQL one by one (its prepared statements hold one command
+/// each). Returns the rows affected by all of them.
+async fn execute_all(
+    db: &Database,
+    conn: &impl ConnectionTrait,
+    statements: Vec<(&str, Vec<Value>)>,
+) -> Result<u64, DomainError> {
+    if db.backend() != DbBackend::Sqlite {
+        let mut affected = 0;
+        for (sql, values) in statements {
+            affected += execute(db, conn, sql, values).await?;
+        }
+        return Ok(affected);
+    }
+    let mut sql = String::new();
+    let mut all = Vec::new();
+    for (statement, values) in statements {
+        sql.push_str(statement);
+        sql.push_str(";\n");
+        all.extend(values);
+    }
+    execute(db, conn, &sql, all).await
+}
+
 /// Whether any user exists (for the server's first-start hint).
 pub async fn has_users(db: &Database) -> Result<bool, DbErr> {
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};

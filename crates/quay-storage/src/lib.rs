@@ -392,7 +392,11 @@ impl BlobStore {
     /// operations themselves).
     pub async fn put_verified_blob(&self, digest: &Digest, bytes: Bytes) -> StorageResult<()> {
         debug_assert_eq!(&Digest::of(&bytes), digest);
-        if let Some(root) = self.local_root.as_ref().filter(|_| bytes.len() <= INLINE_WRITE_MAX) {
+        if let Some(root) = self
+            .local_root
+            .as_ref()
+            .filter(|_| bytes.len() <= INLINE_WRITE_MAX)
+        {
             return put_local_file(&root.join(Self::blob_path(digest).as_ref()), &bytes);
         }
         let options = object_store::PutOptions {
@@ -625,9 +629,7 @@ fn put_local_file(path: &std::path::Path, bytes: &[u8]) -> StorageResult<()> {
 
 /// A new staging file for `path` (`path#1`, or the first free `#n`: concurrent writers
 /// of the same blob each get their own), creating the parent directory if missing.
-fn create_staging(
-    path: &std::path::Path,
-) -> StorageResult<(std::fs::File, std::path::PathBuf)> {
+fn create_staging(path: &std::path::Path) -> StorageResult<(std::fs::File, std::path::PathBuf)> {
     use std::io::ErrorKind;
     let mut created_parent = false;
     let mut n = 1;
@@ -896,7 +898,10 @@ mod tests {
             for written in futures_util::future::join_all(writes).await {
                 written.unwrap();
             }
-            assert_eq!(local.blob_size(&digest).await.unwrap(), Some(bytes.len() as u64));
+            assert_eq!(
+                local.blob_size(&digest).await.unwrap(),
+                Some(bytes.len() as u64)
+            );
             assert_eq!(read_all(&local, &digest, None).await, bytes.to_vec());
         }
         std::fs::remove_file(&stale).unwrap();
@@ -904,7 +909,10 @@ mod tests {
         files.sort();
         let mut want: Vec<_> = [&small, &limit, &large]
             .iter()
-            .map(|b| dir.path().join(BlobStore::blob_path(&Digest::of(b)).as_ref()))
+            .map(|b| {
+                dir.path()
+                    .join(BlobStore::blob_path(&Digest::of(b)).as_ref())
+            })
             .collect();
         want.sort();
         assert_eq!(files, want, "one file per blob, no staging file left");
