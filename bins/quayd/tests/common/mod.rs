@@ -19,7 +19,7 @@ pub fn free_port() -> u16 {
     static NEXT: AtomicU32 = AtomicU32::new(0);
     const FIRST: u32 = 20000;
     const SPAN: u32 = 12000;
-    let start = std::process::id() * 97 % SPAN;
+    let start = std::process::id().wrapping_mul(97) % SPAN;
     loop {
         let port = (FIRST + (start + NEXT.fetch_add(1, Ordering::Relaxed)) % SPAN) as u16;
         if TcpListener::bind(("127.0.0.1", port)).is_ok() {
