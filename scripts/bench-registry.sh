@@ -208,8 +208,8 @@ once. A stricter push ceiling uses OpenSSL's \`openssl sha256\`, which like quay
 \`cp\` of it) starts from a dropped page cache with its input read back in: on this
 virtual machine a write into memory the guest has never used costs several times one
 into memory it has (the single 1 GiB push measured about 200 MB/s without the drop,
-750 MB/s with it), and without the drop each new blob lands in fresh memory while \`cp\`, deleting its copy,
-recycles its own. Tables before 2026-12-03 (evening) measured without the drop. Command:
+750 MB/s with it), and without the drop each new blob lands in fresh memory while
+\`cp\`, deleting its copy, recycles its own. Tables before 2026-12-03 (evening) measured without the drop. Command:
 \`just bench-registry\` (\`scripts/bench-registry.sh\`).
 
 Ceilings: \`cp\` $copy1 MB/s, \`sha256sum\` $sha1 MB/s, \`openssl sha256\` $ossl1 MB/s;
