@@ -155,7 +155,7 @@ impl AppState {
                     repos.clone(),
                     config.clone(),
                 )),
-                blobs: Blobs::new(BlobStore::in_memory(), store.clone()),
+                blobs: Blobs::new(BlobStore::in_memory(), store.clone(), config.cache_ttl()),
                 manifests: store.clone(),
                 repos: store.clone(),
                 repositories: repos.clone(),
@@ -231,7 +231,7 @@ impl AppState {
     /// live in memory, which suits tests and embedding only.
     pub fn with_storage(self, storage: BlobStore) -> Self {
         self.with_registry(|r| RegistryState {
-            blobs: Blobs::new(storage, r.blobs.meta.clone()),
+            blobs: Blobs::new(storage, r.blobs.meta.clone(), r.config.cache_ttl()),
             ..r.share()
         })
     }

@@ -10,6 +10,7 @@
 use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use actix_web::http::header::{CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, LOCATION, RANGE};
 use actix_web::http::StatusCode;
@@ -17,6 +18,7 @@ use actix_web::web::{Data, Path, Payload};
 use actix_web::{HttpRequest, HttpResponse};
 use futures_util::{StreamExt, TryStreamExt};
 use quay_auth::secret::random_uuid;
+use quay_core::cache::TtlCache;
 use quay_core::DomainError;
 use quay_repos::blobs::{BlobMetaStore, Upload};
 use quay_repos::Repository;
@@ -35,6 +37,8 @@ pub const MAX_BLOB_BYTES: u64 = 20 * 1024 * 1024 * 1024;
 const SMALL_BLOB_BYTES: u64 = 1024 * 1024;
 /// Hash states kept for uploads in progress in this process.
 const MAX_HASHERS: usize = 10_000;
+/// Blob links (repository, digest) remembered in this process.
+const MAX_LINKS: usize = 50_000;
 
 /// Blob bytes and metadata, and this process's hash states of uploads in progress.
 pub struct Blobs {
@@ -42,15 +46,62 @@ pub struct Blobs {
     pub meta: Arc<dyn BlobMetaStore>,
     /// Upload uuid → (bytes hashed, state).
     hashers: Mutex<HashMap<String, (u64, Sha256)>>,
+    /// (repository, digest) → size, for links known to exist, kept for `CACHE_TTL_MS`
+    /// (Quay's data model cache keeps them 60 s): a pull asks for the same blobs again
+    /// and again, and each question would be a database round trip. A link that does
+    /// not exist is never remembered, so a push is seen at once on every replica; a
+    /// link removed since (its repository deleted, its blob collected) is served at most
+    /// that long, and only while the bytes remain: bytes that are gone are
+    /// `BLOB_UNKNOWN`.
+    links: Arc<TtlCache<(i64, String), u64>>,
 }
 
 impl Blobs {
-    pub fn new(storage: BlobStore, meta: Arc<dyn BlobMetaStore>) -> Self {
+    pub fn new(storage: BlobStore, meta: Arc<dyn BlobMetaStore>, cache_ttl: Duration) -> Self {
         Self {
             storage,
             meta,
             hashers: Mutex::new(HashMap::new()),
+            links: Arc::new(TtlCache::new(cache_ttl, MAX_LINKS)),
         }
+    }
+
+    /// The same storage, metadata and remembered links, with no hash states (those
+    /// belong to the `Blobs` that received the chunks).
+    pub fn share(&self) -> Self {
+        Self {
+            storage: self.storage.clone(),
+            meta: self.meta.clone(),
+            hashers: Mutex::new(HashMap::new()),
+            links: self.links.clone(),
+        }
+    }
+
+    /// The size of blob `digest` if repository `repository_id` holds it.
+    async fn size_in(
+        &self,
+        repository_id: i64,
+        digest: &Digest,
+    ) -> Result<Option<u64>, RegistryError> {
+        let key = (repository_id, digest.as_str().to_string());
+        if let Some(size) = self.links.get(&key) {
+            return Ok(Some(size));
+        }
+        let size = self
+            .meta
+            .repository_blob(repository_id, digest.as_str())
+            .await
+            .map_err(RegistryError::internal)?;
+        if let Some(size) = size {
+            self.links.insert(key, size);
+        }
+        Ok(size)
+    }
+
+    /// Notes a link just committed, so the pull that usually follows finds it here.
+    fn remember(&self, repository_id: i64, digest: &Digest, size: u64) {
+        self.links
+            .insert((repository_id, digest.as_str().to_string()), size);
     }
 
     /// The hash state of `upload` if this process hashed exactly its bytes so far.
@@ -177,10 +228,8 @@ pub async fn get_blob(
     let digest = parse_digest(&digest)?;
     let size = state
         .blobs
-        .meta
-        .repository_blob(repo.id, digest.as_str())
-        .await
-        .map_err(RegistryError::internal)?
+        .size_in(repo.id, &digest)
+        .await?
         .ok_or_else(blob_unknown)?;
     let range = requested_range(&req, size)?;
     let mut res = match &range {
@@ -336,7 +385,10 @@ async fn commit(
     has_row: bool,
 ) -> Result<HttpResponse, RegistryError> {
     match store_blob(state, repo, upload, actual, expected, has_row).await {
-        Ok(()) => Ok(created(repo, expected)),
+        Ok(()) => {
+            state.blobs.remember(repo.id, expected, upload.byte_count);
+            Ok(created(repo, expected))
+        }
         Err(refused) => {
             discard(state, upload, has_row).await?;
             Err(refused)
@@ -471,6 +523,7 @@ async fn monolithic_small(
         )
         .await
         .map_err(RegistryError::internal)?;
+    state.blobs.remember(repo.id, expected, size);
     Ok(created(repo, expected))
 }
 
@@ -527,12 +580,7 @@ pub async fn start_upload(
             .await
             .map(|a| a.repo)
         {
-            let size = state
-                .blobs
-                .meta
-                .repository_blob(source.id, digest.as_str())
-                .await
-                .map_err(RegistryError::internal)?;
+            let size = state.blobs.size_in(source.id, &digest).await?;
             if let Some(size) = size {
                 check_quota(&state, &repo, size).await?;
                 let mounted = state
@@ -543,6 +591,7 @@ pub async fn start_upload(
                     .map_err(RegistryError::internal)?;
                 // Gone since (collected): a plain upload, as for a source without it.
                 if mounted.is_some() {
+                    state.blobs.remember(repo.id, &digest, size);
                     return Ok(created(&repo, &digest));
                 }
             }
@@ -650,4 +699,108 @@ pub async fn cancel_upload(
     Ok(HttpResponse::NoContent()
         .insert_header(API_VERSION)
         .finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use async_trait::async_trait;
+    use quay_core::DomainResult;
+    use quay_repos::blobs::CommitBytes;
+
+    use super::*;
+
+    /// Holds one blob (`sha256:aa…`, 7 bytes) in repository 1 and counts the questions.
+    #[derive(Default)]
+    struct OneBlob {
+        asked: AtomicUsize,
+    }
+
+    #[async_trait]
+    impl BlobMetaStore for OneBlob {
+        async fn repository_blob(
+            &self,
+            repository_id: i64,
+            digest: &str,
+        ) -> DomainResult<Option<u64>> {
+            self.asked.fetch_add(1, Ordering::SeqCst);
+            Ok((repository_id == 1 && digest == held().as_str()).then_some(7))
+        }
+        async fn create_upload(&self, _: &str, _: i64) -> DomainResult<()> {
+            unreachable!("not asked by these tests")
+        }
+        async fn find_upload(&self, _: i64, _: &str) -> DomainResult<Option<Upload>> {
+            unreachable!("not asked by these tests")
+        }
+        async fn advance_upload(&self, _: &str, _: u64, _: u64, _: u32) -> DomainResult<bool> {
+            unreachable!("not asked by these tests")
+        }
+        async fn store_blob(
+            &self,
+            _: i64,
+            _: &str,
+            _: u64,
+            _: Option<&str>,
+            _: CommitBytes<'_>,
+        ) -> DomainResult<()> {
+            unreachable!("not asked by these tests")
+        }
+        async fn mount_blob(&self, _: i64, _: i64, _: &str) -> DomainResult<Option<u64>> {
+            unreachable!("not asked by these tests")
+        }
+        async fn delete_upload(&self, _: &str) -> DomainResult<bool> {
+            unreachable!("not asked by these tests")
+        }
+    }
+
+    fn held() -> Digest {
+        parse_digest(&format!("sha256:{}", "a".repeat(64))).unwrap()
+    }
+
+    fn other() -> Digest {
+        parse_digest(&format!("sha256:{}", "b".repeat(64))).unwrap()
+    }
+
+    fn blobs(ttl: Duration) -> (Blobs, Arc<OneBlob>) {
+        let meta = Arc::new(OneBlob::default());
+        (Blobs::new(BlobStore::in_memory(), meta.clone(), ttl), meta)
+    }
+
+    #[tokio::test]
+    async fn a_link_that_exists_is_asked_for_once_while_it_is_remembered() {
+        let (blobs, meta) = blobs(Duration::from_secs(60));
+        assert_eq!(blobs.size_in(1, &held()).await.unwrap(), Some(7));
+        assert_eq!(blobs.size_in(1, &held()).await.unwrap(), Some(7));
+        assert_eq!(blobs.share().size_in(1, &held()).await.unwrap(), Some(7));
+        assert_eq!(meta.asked.load(Ordering::SeqCst), 1);
+        // Another repository's link is its own question.
+        assert_eq!(blobs.size_in(2, &held()).await.unwrap(), None);
+        assert_eq!(meta.asked.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn a_missing_link_is_asked_for_every_time() {
+        let (blobs, meta) = blobs(Duration::from_secs(60));
+        assert_eq!(blobs.size_in(1, &other()).await.unwrap(), None);
+        assert_eq!(blobs.size_in(1, &other()).await.unwrap(), None);
+        assert_eq!(meta.asked.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn a_committed_link_is_found_without_asking() {
+        let (blobs, meta) = blobs(Duration::from_secs(60));
+        blobs.remember(3, &other(), 12);
+        assert_eq!(blobs.size_in(3, &other()).await.unwrap(), Some(12));
+        assert_eq!(meta.asked.load(Ordering::SeqCst), 0);
+    }
+
+    #[tokio::test]
+    async fn with_caching_off_every_pull_asks() {
+        let (blobs, meta) = blobs(Duration::ZERO);
+        blobs.remember(1, &held(), 7);
+        assert_eq!(blobs.size_in(1, &held()).await.unwrap(), Some(7));
+        assert_eq!(blobs.size_in(1, &held()).await.unwrap(), Some(7));
+        assert_eq!(meta.asked.load(Ordering::SeqCst), 2);
+    }
 }

@@ -55,7 +55,7 @@ impl RegistryState {
     pub fn share(&self) -> RegistryState {
         RegistryState {
             auth: self.auth.clone(),
-            blobs: blobs::Blobs::new(self.blobs.storage.clone(), self.blobs.meta.clone()),
+            blobs: self.blobs.share(),
             manifests: self.manifests.clone(),
             repos: self.repos.clone(),
             repositories: self.repositories.clone(),
