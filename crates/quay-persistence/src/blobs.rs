@@ -4,10 +4,11 @@ use async_trait::async_trait;
 use chrono::Utc;
 use quay_core::DomainResult;
 use quay_repos::blobs::{BlobMetaStore, CommitBytes, Upload};
-use sea_orm::{ConnectionTrait, FromQueryResult};
+use sea_orm::sea_query::Value;
+use sea_orm::FromQueryResult;
 
 use crate::digest_lock::DigestGuard;
-use crate::{db_err, execute, execute_all, query_all, Database, SqlStore};
+use crate::{db_err, execute, query_all, SqlStore};
 
 pub(crate) fn count(n: u64) -> i64 {
     n.min(i64::MAX as u64) as i64
@@ -33,16 +34,14 @@ impl BlobMetaStore for SqlStore {
 
     async fn create_upload(&self, uuid: &str, repository_id: i64) -> DomainResult<()> {
         let now = Utc::now();
-        let txn = self.db.begin_write().await?;
-        execute(
-            &self.db,
-            &*txn,
-            "INSERT INTO blob_upload (uuid, repository_id, byte_count, chunk_count, created, updated) \
-             VALUES (?, ?, 0, 0, ?, ?)",
-            vec![uuid.into(), repository_id.into(), now.into(), now.into()],
-        )
-        .await?;
-        txn.commit().await
+        self.db
+            .write_one(
+                "INSERT INTO blob_upload (uuid, repository_id, byte_count, chunk_count, created, updated) \
+                 VALUES (?, ?, 0, 0, ?, ?)",
+                vec![uuid.into(), repository_id.into(), now.into(), now.into()],
+            )
+            .await?;
+        Ok(())
     }
 
     async fn find_upload(&self, repository_id: i64, uuid: &str) -> DomainResult<Option<Upload>> {
@@ -76,22 +75,20 @@ impl BlobMetaStore for SqlStore {
         byte_count: u64,
         chunk_count: u32,
     ) -> DomainResult<bool> {
-        let txn = self.db.begin_write().await?;
-        let updated = execute(
-            &self.db,
-            &*txn,
-            "UPDATE blob_upload SET byte_count = ?, chunk_count = ?, updated = ? \
-             WHERE uuid = ? AND byte_count = ?",
-            vec![
-                count(byte_count).into(),
-                (chunk_count as i32).into(),
-                Utc::now().into(),
-                uuid.into(),
-                count(expected_bytes).into(),
-            ],
-        )
-        .await?;
-        txn.commit().await?;
+        let updated = self
+            .db
+            .write_one(
+                "UPDATE blob_upload SET byte_count = ?, chunk_count = ?, updated = ? \
+                 WHERE uuid = ? AND byte_count = ?",
+                vec![
+                    count(byte_count).into(),
+                    (chunk_count as i32).into(),
+                    Utc::now().into(),
+                    uuid.into(),
+                    count(expected_bytes).into(),
+                ],
+            )
+            .await?;
         Ok(updated == 1)
     }
 
@@ -105,17 +102,8 @@ impl BlobMetaStore for SqlStore {
     ) -> DomainResult<()> {
         let guard = self.db.lock_digests(&[digest]).await?;
         commit.await?;
-        match guard {
-            DigestGuard::Postgres(txn) => {
-                hold_blob(&self.db, &txn, repository_id, digest, size, upload).await?;
-                txn.commit().await.map_err(db_err)
-            }
-            DigestGuard::Local { .. } => {
-                let txn = self.db.begin_write().await?;
-                hold_blob(&self.db, &*txn, repository_id, digest, size, upload).await?;
-                txn.commit().await
-            }
-        }
+        self.hold_blob(guard, hold_blob(repository_id, digest, size, upload))
+            .await
     }
 
     async fn mount_blob(
@@ -128,44 +116,49 @@ impl BlobMetaStore for SqlStore {
         let Some(size) = self.repository_blob(source_repository_id, digest).await? else {
             return Ok(None);
         };
-        match guard {
-            DigestGuard::Postgres(txn) => {
-                hold_blob(&self.db, &txn, repository_id, digest, size, None).await?;
-                txn.commit().await.map_err(db_err)?;
-            }
-            DigestGuard::Local { .. } => {
-                let txn = self.db.begin_write().await?;
-                hold_blob(&self.db, &*txn, repository_id, digest, size, None).await?;
-                txn.commit().await?;
-            }
-        }
+        self.hold_blob(guard, hold_blob(repository_id, digest, size, None))
+            .await?;
         Ok(Some(size))
     }
 
     async fn delete_upload(&self, uuid: &str) -> DomainResult<bool> {
-        let txn = self.db.begin_write().await?;
-        let deleted = execute(
-            &self.db,
-            &*txn,
-            "DELETE FROM blob_upload WHERE uuid = ?",
-            vec![uuid.into()],
-        )
-        .await?;
-        txn.commit().await?;
+        let deleted = self
+            .db
+            .write_one("DELETE FROM blob_upload WHERE uuid = ?", vec![uuid.into()])
+            .await?;
         Ok(deleted > 0)
     }
 }
 
-/// Records blob `digest` (if new) as held by the repository, received now (which starts
-/// its grace against collection again), and ends the upload `upload` if given.
-async fn hold_blob(
-    db: &Database,
-    conn: &impl ConnectionTrait,
+impl SqlStore {
+    /// Runs `statements` in one transaction with the digest lock `guard` held: on
+    /// PostgreSQL in the lock's transaction, on SQLite as one batch on the writer.
+    async fn hold_blob(
+        &self,
+        guard: DigestGuard<'_>,
+        statements: Vec<(&str, Vec<Value>)>,
+    ) -> DomainResult<()> {
+        match guard {
+            DigestGuard::Postgres(txn) => {
+                for (sql, values) in statements {
+                    execute(&self.db, &txn, sql, values).await?;
+                }
+                txn.commit().await.map_err(db_err)
+            }
+            DigestGuard::Local { .. } => self.db.write_batch(statements).await,
+        }
+    }
+}
+
+/// The statements that record blob `digest` (if new) as held by the repository,
+/// received now (which starts its grace against collection again), and end the upload
+/// `upload` if given.
+fn hold_blob(
     repository_id: i64,
     digest: &str,
     size: u64,
     upload: Option<&str>,
-) -> DomainResult<()> {
+) -> Vec<(&'static str, Vec<Value>)> {
     let now = Utc::now();
     let mut statements = vec![
         (
@@ -183,6 +176,5 @@ async fn hold_blob(
     if let Some(uuid) = upload {
         statements.push(("DELETE FROM blob_upload WHERE uuid = ?", vec![uuid.into()]));
     }
-    execute_all(db, conn, statements).await?;
-    Ok(())
+    statements
 }

@@ -8,7 +8,9 @@
 //! - hot-path reads (token lookup, repository access with the caller's role) are one
 //!   query each;
 //! - on SQLite, writers are serialized in-process (readers are not): SQLite allows one
-//!   writer at a time and would otherwise fail concurrent transactions with `BUSY`.
+//!   writer at a time and would otherwise fail concurrent transactions with `BUSY`. A
+//!   single statement or a small transaction of writes only is one call to a connection
+//!   of the writers' own (`Database::write_one`, `Database::write_batch`).
 //!
 //! With the `testing` feature, [`testing`] hands each test its own fresh database.
 
@@ -36,25 +38,31 @@ mod teams;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
 use quay_core::DomainError;
 use sea_orm::sea_query::Value;
-use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::sqlx::sqlite::{
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqliteSynchronous,
+};
+use sea_orm::sqlx::ConnectOptions as _;
 use sea_orm::{
     ConnectOptions, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
     SqlErr, Statement, TransactionTrait,
 };
+use sea_query_binder::SqlxValues;
 use tokio::sync::{Mutex, MutexGuard};
 
 /// A connected database.
 #[derive(Clone)]
 pub struct Database {
     conn: DatabaseConnection,
-    /// Serializes writers on SQLite; `None` on PostgreSQL.
-    write_lock: Option<Arc<Mutex<()>>>,
+    /// SQLite's writers; `None` on PostgreSQL.
+    writer: Option<Arc<Writer>>,
     /// Serializes a blob's commits and its collection within this process (SQLite);
     /// PostgreSQL uses advisory locks, which hold across replicas.
     digest_locks: Arc<digest_lock::DigestLocks>,
@@ -70,30 +78,20 @@ impl Database {
         } else {
             url.to_string()
         };
-        let mut opts = ConnectOptions::new(url);
-        opts.sqlx_logging(false)
-            .connect_timeout(Duration::from_secs(10))
-            .acquire_timeout(Duration::from_secs(30));
-        if is_sqlite {
-            // A connection to a local file cannot go stale: no ping (a round trip to
-            // the connection's thread) before every query.
-            opts.max_connections(8)
-                .min_connections(1)
-                .test_before_acquire(false);
-            opts.map_sqlx_sqlite_opts(|o| {
-                o.create_if_missing(true)
-                    .journal_mode(SqliteJournalMode::Wal)
-                    .synchronous(SqliteSynchronous::Normal)
-                    .foreign_keys(true)
-                    .busy_timeout(Duration::from_secs(30))
-            });
-        } else {
+        if !is_sqlite {
+            let mut opts = connect_options(&url);
             opts.max_connections(16).min_connections(1);
+            return Ok(Database {
+                conn: sea_orm::Database::connect(opts).await?,
+                writer: None,
+                digest_locks: Arc::new(digest_lock::DigestLocks::new()),
+            });
         }
-        let conn = sea_orm::Database::connect(opts).await?;
+        let conn = sea_orm::Database::connect(sqlite_options(&url, 8)).await?;
+        let writer = Writer::connect(&url).await?;
         Ok(Database {
             conn,
-            write_lock: is_sqlite.then(|| Arc::new(Mutex::new(()))),
+            writer: Some(Arc::new(writer)),
             digest_locks: Arc::new(digest_lock::DigestLocks::new()),
         })
     }
@@ -132,14 +130,55 @@ impl Database {
         &self.conn
     }
 
-    /// Starts a write transaction (holding the SQLite writer lock for its duration).
+    /// Starts a write transaction (on SQLite holding the writer for its duration).
     async fn begin_write(&self) -> Result<WriteTxn<'_>, DomainError> {
-        let guard = match &self.write_lock {
-            Some(lock) => Some(lock.lock().await),
+        let guard = match &self.writer {
+            Some(writer) => Some(writer.hold().await),
             None => None,
         };
         let txn = self.conn.begin().await.map_err(db_err)?;
         Ok(WriteTxn { txn, _guard: guard })
+    }
+
+    /// Runs one write statement (atomic on its own) and returns the rows it changed: on
+    /// SQLite one call to the writer connection, on PostgreSQL one round trip.
+    async fn write_one(&self, sql: &str, values: Vec<Value>) -> Result<u64, DomainError> {
+        let Some(writer) = &self.writer else {
+            return execute(self, &self.conn, sql, values).await;
+        };
+        let mut held = writer.hold().await;
+        held.run(sql, values).await
+    }
+
+    /// Runs `statements` in one transaction. On SQLite the whole transaction (`BEGIN
+    /// IMMEDIATE`, the statements, `COMMIT`) is one call to the writer connection; on
+    /// PostgreSQL, statement by statement in a transaction.
+    async fn write_batch(&self, statements: Vec<(&str, Vec<Value>)>) -> Result<(), DomainError> {
+        let Some(writer) = &self.writer else {
+            let txn = self.conn.begin().await.map_err(db_err)?;
+            for (sql, values) in statements {
+                execute(self, &txn, sql, values).await?;
+            }
+            return txn.commit().await.map_err(db_err);
+        };
+        let mut sql = String::from("BEGIN IMMEDIATE;\n");
+        let mut all = Vec::new();
+        for (statement, values) in statements {
+            sql.push_str(statement);
+            sql.push_str(";\n");
+            all.extend(values);
+        }
+        sql.push_str("COMMIT;");
+        let mut held = writer.hold().await;
+        // Until the call returns: a caller that goes away meanwhile leaves the
+        // transaction to the next writer to roll back.
+        held.left_open = true;
+        let done = held.run(&sql, all).await;
+        if done.is_err() {
+            held.roll_back().await;
+        }
+        held.left_open = false;
+        done.map(|_| ())
     }
 
     /// The row-lock clause that keeps rows a write is about to reference from being
@@ -159,9 +198,121 @@ impl Database {
     }
 }
 
+/// SQLite's writers, one at a time, and a connection of their own outside the pool:
+/// every call to a SQLite connection is a trip to its thread and back, and on a virtual
+/// machine waking that thread costs more than a few small writes, so a write of a few
+/// statements is one call ([`Database::write_batch`]). Outside the pool, because
+/// giving a connection back to the pool is a task of its own that the next writer
+/// would wait for. Transactions begun with [`Database::begin_write`] run on the pool,
+/// holding the writer all the same.
+struct Writer {
+    conn: Mutex<WriterConnection>,
+}
+
+struct WriterConnection {
+    conn: SqliteConnection,
+    /// The last [`Database::write_batch`] may have left its transaction open (its
+    /// caller went away mid-call).
+    left_open: bool,
+}
+
+impl Writer {
+    async fn connect(url: &str) -> Result<Writer, DbErr> {
+        let conn = sqlite_connect_options(url)
+            .map_err(sqlx_err)?
+            .connect()
+            .await
+            .map_err(sqlx_err)?;
+        Ok(Writer {
+            conn: Mutex::new(WriterConnection {
+                conn,
+                left_open: false,
+            }),
+        })
+    }
+
+    /// Waits for the writer, with no transaction of an earlier batch left open.
+    async fn hold(&self) -> MutexGuard<'_, WriterConnection> {
+        let mut held = self.conn.lock().await;
+        if held.left_open {
+            held.roll_back().await;
+            held.left_open = false;
+        }
+        held
+    }
+}
+
+/// A future that is `Send` for the caller's lifetimes: sqlx's executor futures are
+/// `Send` only for each lifetime in turn, which `async_trait` methods cannot prove.
+type Call<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+impl WriterConnection {
+    fn run<'a>(
+        &'a mut self,
+        sql: &'a str,
+        values: Vec<Value>,
+    ) -> Call<'a, Result<u64, DomainError>> {
+        Box::pin(async move {
+            let values = SqlxValues(sea_orm::sea_query::Values(values));
+            let done = sea_orm::sqlx::query_with(sql, values)
+                .execute(&mut self.conn)
+                .await;
+            Ok(done.map_err(|e| db_err(sqlx_err(e)))?.rows_affected())
+        })
+    }
+
+    /// Ends whatever transaction is open (none is fine: the error is expected then).
+    fn roll_back(&mut self) -> Call<'_, ()> {
+        Box::pin(async move {
+            let _ = sea_orm::sqlx::query("ROLLBACK")
+                .execute(&mut self.conn)
+                .await;
+        })
+    }
+}
+
+fn sqlx_err(e: sea_orm::sqlx::Error) -> DbErr {
+    DbErr::Exec(sea_orm::RuntimeErr::SqlxError(e))
+}
+
+/// Options common to every pool.
+fn connect_options(url: &str) -> ConnectOptions {
+    let mut opts = ConnectOptions::new(url.to_string());
+    opts.sqlx_logging(false)
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(30));
+    opts
+}
+
+/// A pool of at most `connections` to the SQLite file at `url`.
+fn sqlite_options(url: &str, connections: u32) -> ConnectOptions {
+    let mut opts = connect_options(url);
+    // A connection to a local file cannot go stale: no ping (a round trip to the
+    // connection's thread) before every query.
+    opts.max_connections(connections)
+        .min_connections(1)
+        .test_before_acquire(false);
+    opts.map_sqlx_sqlite_opts(sqlite_settings);
+    opts
+}
+
+/// Options for one SQLite connection to the file at `url`, outside any pool.
+fn sqlite_connect_options(url: &str) -> Result<SqliteConnectOptions, sea_orm::sqlx::Error> {
+    Ok(sqlite_settings(url.parse::<SqliteConnectOptions>()?))
+}
+
+/// What every SQLite connection is set to.
+fn sqlite_settings(o: SqliteConnectOptions) -> SqliteConnectOptions {
+    o.create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(30))
+}
+
 struct WriteTxn<'a> {
     txn: DatabaseTransaction,
-    _guard: Option<MutexGuard<'a, ()>>,
+    _guard: Option<MutexGuard<'a, WriterConnection>>,
 }
 
 impl WriteTxn<'_> {
@@ -234,32 +385,6 @@ async fn execute(
         .rows_affected())
 }
 
-/// Runs `statements` in order on `conn`: on SQLite as one multi-statement call (one trip
-/// to the connection's worker thread instead of one each, which is most of a small
-/// statement's cost), on PostgreSQL one by one (its prepared statements hold one command
-/// each). Returns the rows affected by all of them.
-async fn execute_all(
-    db: &Database,
-    conn: &impl ConnectionTrait,
-    statements: Vec<(&str, Vec<Value>)>,
-) -> Result<u64, DomainError> {
-    if db.backend() != DbBackend::Sqlite {
-        let mut affected = 0;
-        for (sql, values) in statements {
-            affected += execute(db, conn, sql, values).await?;
-        }
-        return Ok(affected);
-    }
-    let mut sql = String::new();
-    let mut all = Vec::new();
-    for (statement, values) in statements {
-        sql.push_str(statement);
-        sql.push_str(";\n");
-        all.extend(values);
-    }
-    execute(db, conn, &sql, all).await
-}
-
 /// Whether any user exists (for the server's first-start hint).
 pub async fn has_users(db: &Database) -> Result<bool, DbErr> {
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -296,5 +421,83 @@ mod tests {
         assert_eq!(s.sql, "a = $1 AND b IN ($2, $3)");
         let s = stmt(DbBackend::Sqlite, "a = ?", vec![]);
         assert_eq!(s.sql, "a = ?");
+    }
+
+    #[derive(sea_orm::FromQueryResult)]
+    struct Key {
+        k: String,
+    }
+
+    /// A database with table `t` of unique keys.
+    async fn keys_table() -> testing::TestDatabase {
+        let t = testing::TestDatabase::new().await;
+        t.db.conn
+            .execute_unprepared("CREATE TABLE t (k TEXT PRIMARY KEY)")
+            .await
+            .unwrap();
+        t
+    }
+
+    async fn keys(db: &Database) -> Vec<String> {
+        let rows: Vec<Key> = query_all(db, &db.conn, "SELECT k FROM t ORDER BY k", vec![])
+            .await
+            .unwrap();
+        rows.into_iter().map(|r| r.k).collect()
+    }
+
+    fn insert(k: &str) -> (&'static str, Vec<Value>) {
+        ("INSERT INTO t (k) VALUES (?)", vec![k.into()])
+    }
+
+    #[tokio::test]
+    async fn a_batch_commits_all_of_its_statements() {
+        let t = keys_table().await;
+        t.db.write_batch(vec![insert("a"), insert("b")])
+            .await
+            .unwrap();
+        assert_eq!(keys(&t.db).await, ["a", "b"]);
+        let changed =
+            t.db.write_one("DELETE FROM t WHERE k = ?", vec!["a".into()])
+                .await
+                .unwrap();
+        assert_eq!(changed, 1);
+        assert_eq!(keys(&t.db).await, ["b"]);
+    }
+
+    #[tokio::test]
+    async fn a_failing_batch_leaves_nothing_and_the_next_one_commits() {
+        let t = keys_table().await;
+        t.db.write_batch(vec![insert("a")]).await.unwrap();
+        let failed = t.db.write_batch(vec![insert("b"), insert("a")]).await;
+        assert!(
+            matches!(failed, Err(DomainError::Conflict(_))),
+            "{failed:?}"
+        );
+        assert_eq!(keys(&t.db).await, ["a"]);
+        t.db.write_batch(vec![insert("c")]).await.unwrap();
+        assert_eq!(keys(&t.db).await, ["a", "c"]);
+    }
+
+    #[tokio::test]
+    async fn a_transaction_left_open_by_a_caller_that_went_away_is_rolled_back() {
+        let t = keys_table().await;
+        let Some(writer) = &t.db.writer else {
+            return println!("skipped: PostgreSQL has no writer connection");
+        };
+        // What a batch whose caller was dropped mid-call leaves: its transaction open.
+        {
+            let mut held = writer.conn.lock().await;
+            held.left_open = true;
+            held.run(
+                "BEGIN IMMEDIATE; INSERT INTO t (k) VALUES ('dangling')",
+                vec![],
+            )
+            .await
+            .unwrap();
+        }
+        t.db.write_one("INSERT INTO t (k) VALUES (?)", vec!["next".into()])
+            .await
+            .unwrap();
+        assert_eq!(keys(&t.db).await, ["next"]);
     }
 }
