@@ -54,6 +54,12 @@ struct Args {
     /// The server's pid: its VmRSS is sampled every 20 ms during the run.
     #[arg(long)]
     watch_pid: Option<u32>,
+    /// Milliseconds to wait between the setup (which checks, and pushes if missing,
+    /// every blob a pull asks for) and the clock's start: longer than the server's
+    /// `CACHE_TTL_MS`, the pulls find nothing the setup left remembered, as for blobs
+    /// nobody asked for lately.
+    #[arg(long, default_value_t = 0)]
+    settle_ms: u64,
 }
 
 fn digest(bytes: &[u8]) -> String {
@@ -280,6 +286,7 @@ async fn main() {
             blobs
         }
     };
+    tokio::time::sleep(Duration::from_millis(args.settle_ms)).await;
     let total_bytes: u64 = blobs.iter().map(|b| b.len() as u64).sum();
     let ops = blobs.len();
     let queue = Arc::new(std::sync::Mutex::new(blobs));
@@ -333,6 +340,7 @@ async fn main() {
         "seconds": seconds,
         "mb_per_s": total_bytes as f64 / 1e6 / seconds,
         "ops_per_s": ops as f64 / seconds,
+        "settle_ms": args.settle_ms,
     });
     if let Some(before) = before {
         out["rss_before_kb"] = json!(before);
