@@ -397,7 +397,7 @@ impl BlobStore {
             .as_ref()
             .filter(|_| bytes.len() <= INLINE_WRITE_MAX)
         {
-            return put_local_file(&root.join(Self::blob_path(digest).as_ref()), &bytes);
+            return put_local_file(root, digest, &bytes);
         }
         let options = object_store::PutOptions {
             mode: object_store::PutMode::Create,
@@ -610,33 +610,53 @@ impl Hashing {
     }
 }
 
-/// Publishes `bytes` at the local `path` as `object_store`'s local store does a create: a
-/// staging file beside it (`path#n`) is written, then hard-linked into place, so the path
-/// never holds a partial file; a file already there is kept as it is.
-fn put_local_file(path: &std::path::Path, bytes: &[u8]) -> StorageResult<()> {
+/// Publishes blob `digest` under the local `root` as `object_store`'s local store does a
+/// create: a staging file is written, then hard-linked into place, so the blob's path
+/// never holds a partial file; a file already there is kept as it is. The staging file
+/// is under `uploads/`, named like a chunk of an upload that does not exist
+/// (`<hex>.<n>-staging`): one a crashed writer left behind is swept with the chunks of
+/// abandoned uploads (`upload_chunks_before`).
+fn put_local_file(root: &std::path::Path, digest: &Digest, bytes: &[u8]) -> StorageResult<()> {
     use std::io::Write;
-    let (mut file, staging) = create_staging(path)?;
+    let path = root.join(BlobStore::blob_path(digest).as_ref());
+    let (mut file, staging) = create_staging(&root.join("uploads"), digest.hex())?;
     let published = file
         .write_all(bytes)
-        .and_then(|()| match std::fs::hard_link(&staging, path) {
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
-            linked => linked,
-        });
+        .and_then(|()| link_into_place(&staging, &path));
     let removed = std::fs::remove_file(&staging);
     published.map_err(write_error)?;
     removed.map_err(write_error)
 }
 
-/// A new staging file for `path` (`path#1`, or the first free `#n`: concurrent writers
-/// of the same blob each get their own), creating the parent directory if missing.
-fn create_staging(path: &std::path::Path) -> StorageResult<(std::fs::File, std::path::PathBuf)> {
+/// Links `staging` at `path` (creating its directory if missing), unless a file is there.
+fn link_into_place(staging: &std::path::Path, path: &std::path::Path) -> std::io::Result<()> {
     use std::io::ErrorKind;
-    let mut created_parent = false;
+    let linked = match std::fs::hard_link(staging, path) {
+        Err(e) if e.kind() == ErrorKind::NotFound => {
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir)?;
+            }
+            std::fs::hard_link(staging, path)
+        }
+        linked => linked,
+    };
+    match linked {
+        Err(e) if e.kind() == ErrorKind::AlreadyExists => Ok(()),
+        linked => linked,
+    }
+}
+
+/// A new staging file `<name>.<n>-staging` in `dir` (the first free `n`: concurrent
+/// writers of the same blob each get their own), creating `dir` if missing.
+fn create_staging(
+    dir: &std::path::Path,
+    name: &str,
+) -> StorageResult<(std::fs::File, std::path::PathBuf)> {
+    use std::io::ErrorKind;
+    let mut created_dir = false;
     let mut n = 1;
     loop {
-        let mut name = path.as_os_str().to_owned();
-        name.push(format!("#{n}"));
-        let staging = std::path::PathBuf::from(name);
+        let staging = dir.join(format!("{name}.{n}-staging"));
         match std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
@@ -644,11 +664,9 @@ fn create_staging(path: &std::path::Path) -> StorageResult<(std::fs::File, std::
         {
             Ok(file) => return Ok((file, staging)),
             Err(e) if e.kind() == ErrorKind::AlreadyExists => n += 1,
-            Err(e) if e.kind() == ErrorKind::NotFound && !created_parent => {
-                if let Some(dir) = path.parent() {
-                    std::fs::create_dir_all(dir).map_err(write_error)?;
-                }
-                created_parent = true;
+            Err(e) if e.kind() == ErrorKind::NotFound && !created_dir => {
+                std::fs::create_dir_all(dir).map_err(write_error)?;
+                created_dir = true;
             }
             Err(e) => return Err(write_error(e)),
         }
@@ -885,13 +903,12 @@ mod tests {
         let small = Bytes::from(vec![7u8; 16 * 1024]);
         let limit = Bytes::from(vec![8u8; INLINE_WRITE_MAX]);
         let large = Bytes::from(vec![9u8; INLINE_WRITE_MAX + 1]);
-        // A staging file a crashed writer left behind is neither in the way nor the blob.
-        let stale = dir.path().join(format!(
-            "{}#1",
-            BlobStore::blob_path(&Digest::of(&small)).as_ref()
-        ));
-        std::fs::create_dir_all(stale.parent().unwrap()).unwrap();
-        std::fs::write(&stale, b"partial").unwrap();
+        // A writer that crashed after creating its staging file left it behind: it is
+        // neither in the way nor the blob.
+        let (mut crashed, _) =
+            create_staging(&dir.path().join("uploads"), Digest::of(&small).hex()).unwrap();
+        std::io::Write::write_all(&mut crashed, b"partial").unwrap();
+        drop(crashed);
         for bytes in [&small, &limit, &large] {
             let digest = Digest::of(bytes);
             let writes = (0..4).map(|_| local.put_verified_blob(&digest, bytes.clone()));
@@ -904,7 +921,15 @@ mod tests {
             );
             assert_eq!(read_all(&local, &digest, None).await, bytes.to_vec());
         }
-        std::fs::remove_file(&stale).unwrap();
+        // The sweep of abandoned uploads finds it (it belongs to no upload) and removes it.
+        let later = chrono::Utc::now() + chrono::Duration::seconds(5);
+        let leftovers = local.upload_chunks_before(later).await.unwrap();
+        assert_eq!(leftovers.len(), 1, "{leftovers:?}");
+        assert_eq!(
+            leftovers[0].upload,
+            format!("{}.1", Digest::of(&small).hex())
+        );
+        local.delete_upload_chunk(&leftovers[0]).await.unwrap();
         let mut files = walk(dir.path());
         files.sort();
         let mut want: Vec<_> = [&small, &limit, &large]
