@@ -4,6 +4,7 @@ use async_trait::async_trait;
 use chrono::Utc;
 use quay_core::DomainResult;
 use quay_logs::NewLogEntry;
+use quay_repos::labels::is_manifest_list_type;
 use quay_repos::tags::{
     Availability, LiveTag, Retarget, RetargetOutcome, TagHistoryQuery, TagLifetime, TagNameFilter,
     TagStore,
@@ -14,11 +15,6 @@ use sea_orm::{DbBackend, FromQueryResult};
 use crate::logs::{insert_log, insert_logs};
 use crate::manifests::{id_of, live_named_tag, reached, start_lifetime, NextLifetime, LIVE};
 use crate::{execute, query_all, SqlStore};
-
-const INDEX_TYPES: [&str; 2] = [
-    "application/vnd.docker.distribution.manifest.list.v2+json",
-    "application/vnd.oci.image.index.v1+json",
-];
 
 #[derive(FromQueryResult)]
 struct Row {
@@ -41,7 +37,7 @@ impl From<Row> for TagLifetime {
             start_ms: r.start_ms,
             end_ms: r.end_ms,
             manifest_digest: r.digest,
-            is_manifest_list: INDEX_TYPES.contains(&r.media_type.as_str()),
+            is_manifest_list: is_manifest_list_type(&r.media_type),
             layers_size: r.layers_size,
         }
     }

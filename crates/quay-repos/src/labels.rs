@@ -44,10 +44,14 @@ pub const EXPIRES_AFTER_LABEL: &str = "quay.expires-after";
 
 const LABEL_MEDIA_TYPES: [&str; 2] = ["text/plain", "application/json"];
 
-const INDEX_TYPES: [&str; 2] = [
-    "application/vnd.docker.distribution.manifest.list.v2+json",
-    "application/vnd.oci.image.index.v1+json",
-];
+/// Whether `media_type` is a manifest list: Docker's, or an OCI image index.
+pub fn is_manifest_list_type(media_type: &str) -> bool {
+    matches!(
+        media_type,
+        "application/vnd.docker.distribution.manifest.list.v2+json"
+            | "application/vnd.oci.image.index.v1+json"
+    )
+}
 
 /// Quay's `validate_label_key`: at most 255 characters of lowercase letters and digits,
 /// with single `-` or `.` between them.
@@ -159,7 +163,7 @@ pub struct ManifestRecord {
 
 impl ManifestRecord {
     pub fn is_manifest_list(&self) -> bool {
-        INDEX_TYPES.contains(&self.media_type.as_str())
+        is_manifest_list_type(&self.media_type)
     }
 }
 
