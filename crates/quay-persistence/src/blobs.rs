@@ -8,7 +8,7 @@ use sea_orm::sea_query::Value;
 use sea_orm::FromQueryResult;
 
 use crate::digest_lock::DigestGuard;
-use crate::{db_err, execute, query_all, SqlStore};
+use crate::{db_err, execute_each, query_all, SqlStore};
 
 pub(crate) fn count(n: u64) -> i64 {
     n.min(i64::MAX as u64) as i64
@@ -102,7 +102,7 @@ impl BlobMetaStore for SqlStore {
     ) -> DomainResult<()> {
         let guard = self.db.lock_digests(&[digest]).await?;
         commit.await?;
-        self.hold_blob(guard, hold_blob(repository_id, digest, size, upload))
+        self.hold_blob(guard, hold_statements(repository_id, digest, size, upload))
             .await
     }
 
@@ -116,7 +116,7 @@ impl BlobMetaStore for SqlStore {
         let Some(size) = self.repository_blob(source_repository_id, digest).await? else {
             return Ok(None);
         };
-        self.hold_blob(guard, hold_blob(repository_id, digest, size, None))
+        self.hold_blob(guard, hold_statements(repository_id, digest, size, None))
             .await?;
         Ok(Some(size))
     }
@@ -140,9 +140,7 @@ impl SqlStore {
     ) -> DomainResult<()> {
         match guard {
             DigestGuard::Postgres(txn) => {
-                for (sql, values) in statements {
-                    execute(&self.db, &txn, sql, values).await?;
-                }
+                execute_each(&self.db, &txn, statements).await?;
                 txn.commit().await.map_err(db_err)
             }
             DigestGuard::Local { .. } => self.db.write_batch(statements).await,
@@ -153,7 +151,7 @@ impl SqlStore {
 /// The statements that record blob `digest` (if new) as held by the repository,
 /// received now (which starts its grace against collection again), and end the upload
 /// `upload` if given.
-fn hold_blob(
+fn hold_statements(
     repository_id: i64,
     digest: &str,
     size: u64,

@@ -156,9 +156,7 @@ impl Database {
     async fn write_batch(&self, statements: Vec<(&str, Vec<Value>)>) -> Result<(), DomainError> {
         let Some(writer) = &self.writer else {
             let txn = self.conn.begin().await.map_err(db_err)?;
-            for (sql, values) in statements {
-                execute(self, &txn, sql, values).await?;
-            }
+            execute_each(self, &txn, statements).await?;
             return txn.commit().await.map_err(db_err);
         };
         let mut sql = String::from("BEGIN IMMEDIATE;\n");
@@ -383,6 +381,18 @@ async fn execute(
         .await
         .map_err(db_err)?
         .rows_affected())
+}
+
+/// Runs `statements` on `conn` one after another.
+async fn execute_each(
+    db: &Database,
+    conn: &impl ConnectionTrait,
+    statements: Vec<(&str, Vec<Value>)>,
+) -> Result<(), DomainError> {
+    for (sql, values) in statements {
+        execute(db, conn, sql, values).await?;
+    }
+    Ok(())
 }
 
 /// Whether any user exists (for the server's first-start hint).

@@ -28,6 +28,9 @@ const READ_AHEAD: usize = 2;
 /// Reads of at most this many bytes from the local filesystem are made on the calling
 /// thread ([`BlobStore::read_small_blob`]).
 pub const INLINE_READ_MAX: u64 = 64 * 1024;
+/// Where upload chunks and our staging files live: what the sweep of abandoned uploads
+/// lists.
+const UPLOADS: &str = "uploads";
 /// Small blobs of at most this many bytes are written to the local filesystem on the
 /// calling thread ([`BlobStore::put_verified_blob`]).
 const INLINE_WRITE_MAX: usize = 64 * 1024;
@@ -224,7 +227,7 @@ impl BlobStore {
     fn chunk_path(upload: &str, index: u32) -> Path {
         // Flat, not a directory per upload: the local filesystem would keep every
         // upload's emptied directory.
-        Path::from(format!("uploads/{upload}-{index:08}"))
+        Path::from(format!("{UPLOADS}/{upload}-{index:08}"))
     }
 
     /// Streams `body` into chunk `index` of `upload`, feeding `hasher` on the way;
@@ -509,7 +512,7 @@ impl BlobStore {
         &self,
         before: chrono::DateTime<chrono::Utc>,
     ) -> StorageResult<Vec<UploadChunk>> {
-        let mut listing = self.inner.list(Some(&Path::from("uploads")));
+        let mut listing = self.inner.list(Some(&Path::from(UPLOADS)));
         let mut chunks = Vec::new();
         while let Some(meta) = listing.try_next().await? {
             if meta.last_modified >= before {
@@ -619,7 +622,7 @@ impl Hashing {
 fn put_local_file(root: &std::path::Path, digest: &Digest, bytes: &[u8]) -> StorageResult<()> {
     use std::io::Write;
     let path = root.join(BlobStore::blob_path(digest).as_ref());
-    let (mut file, staging) = create_staging(&root.join("uploads"), digest.hex())?;
+    let (mut file, staging) = create_staging(&root.join(UPLOADS), digest.hex())?;
     let published = file
         .write_all(bytes)
         .and_then(|()| link_into_place(&staging, &path));
