@@ -21,15 +21,29 @@ impl BlobMetaStore for SqlStore {
         struct Row {
             size: i64,
         }
-        let rows: Vec<Row> = query_all(
-            &self.db,
-            &self.db.conn,
-            "SELECT b.size FROM blob b JOIN repository_blob rb ON rb.blob_id = b.id \
-             WHERE rb.repository_id = ? AND b.digest = ?",
-            vec![repository_id.into(), digest.into()],
-        )
-        .await?;
-        Ok(rows.first().map(|r| r.size.max(0) as u64))
+        const SQL: &str = "SELECT b.size FROM blob b JOIN repository_blob rb ON rb.blob_id = b.id \
+                           WHERE rb.repository_id = ? AND b.digest = ?";
+        // Every pull and every existence check of a layer asks this.
+        let direct = self.db.read_direct(|conn| {
+            use rusqlite::OptionalExtension;
+            conn.prepare_cached(SQL)?
+                .query_row((repository_id, digest), |row| row.get::<_, i64>(0))
+                .optional()
+        });
+        let size = match direct {
+            Some(size) => size?,
+            None => {
+                let rows: Vec<Row> = query_all(
+                    &self.db,
+                    &self.db.conn,
+                    SQL,
+                    vec![repository_id.into(), digest.into()],
+                )
+                .await?;
+                rows.first().map(|r| r.size)
+            }
+        };
+        Ok(size.map(|s| s.max(0) as u64))
     }
 
     async fn create_upload(&self, uuid: &str, repository_id: i64) -> DomainResult<()> {

@@ -9,8 +9,9 @@
 //!   query each;
 //! - on SQLite, writers are serialized in-process (readers are not): SQLite allows one
 //!   writer at a time and would otherwise fail concurrent transactions with `BUSY`. A
-//!   single statement or a small transaction of writes only is one call to a connection
-//!   of the writers' own (`Database::write_one`, `Database::write_batch`).
+//!   single statement or a small transaction of writes only (`Database::write_one`,
+//!   `Database::write_batch`), and the hottest reads, run on the caller's thread on
+//!   connections of our own ([`direct`]), not through the pool's threads.
 //!
 //! With the `testing` feature, [`testing`] hands each test its own fresh database.
 
@@ -20,6 +21,7 @@ mod autoprune;
 mod blobs;
 mod credentials;
 mod digest_lock;
+mod direct;
 pub mod entity;
 mod gc;
 mod labels;
@@ -38,23 +40,17 @@ mod teams;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
 use quay_core::DomainError;
 use sea_orm::sea_query::Value;
-use sea_orm::sqlx::sqlite::{
-    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqliteSynchronous,
-};
-use sea_orm::sqlx::ConnectOptions as _;
+use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
     SqlErr, Statement, TransactionTrait,
 };
-use sea_query_binder::SqlxValues;
 use tokio::sync::{Mutex, MutexGuard};
 
 /// A connected database.
@@ -63,6 +59,9 @@ pub struct Database {
     conn: DatabaseConnection,
     /// SQLite's writers; `None` on PostgreSQL.
     writer: Option<Arc<Writer>>,
+    /// Connections for SQLite's hottest reads, on the caller's thread; `None` on
+    /// PostgreSQL.
+    readers: Option<Arc<direct::Readers>>,
     /// Serializes a blob's commits and its collection within this process (SQLite);
     /// PostgreSQL uses advisory locks, which hold across replicas.
     digest_locks: Arc<digest_lock::DigestLocks>,
@@ -84,14 +83,24 @@ impl Database {
             return Ok(Database {
                 conn: sea_orm::Database::connect(opts).await?,
                 writer: None,
+                readers: None,
                 digest_locks: Arc::new(digest_lock::DigestLocks::new()),
             });
         }
+        // The pool first: its first connection creates the file and sets it to WAL.
         let conn = sea_orm::Database::connect(sqlite_options(&url, 8)).await?;
-        let writer = Writer::connect(&url).await?;
+        let path = sqlite_connect_options(&url)
+            .map_err(|e| DbErr::Custom(e.to_string()))?
+            .get_filename()
+            .to_path_buf();
+        let writer = direct::open(&path).map_err(|e| DbErr::Custom(e.to_string()))?;
         Ok(Database {
             conn,
-            writer: Some(Arc::new(writer)),
+            writer: Some(Arc::new(Writer {
+                turn: Mutex::new(()),
+                conn: std::sync::Mutex::new(writer),
+            })),
+            readers: Some(Arc::new(direct::Readers::new(path))),
             digest_locks: Arc::new(digest_lock::DigestLocks::new()),
         })
     }
@@ -133,7 +142,7 @@ impl Database {
     /// Starts a write transaction (on SQLite holding the writer for its duration).
     async fn begin_write(&self) -> Result<WriteTxn<'_>, DomainError> {
         let guard = match &self.writer {
-            Some(writer) => Some(writer.hold().await),
+            Some(writer) => Some(writer.turn.lock().await),
             None => None,
         };
         let txn = self.conn.begin().await.map_err(db_err)?;
@@ -141,42 +150,36 @@ impl Database {
     }
 
     /// Runs one write statement (atomic on its own) and returns the rows it changed: on
-    /// SQLite one call to the writer connection, on PostgreSQL one round trip.
+    /// SQLite on the writer connection, on the caller's thread; on PostgreSQL one round
+    /// trip.
     async fn write_one(&self, sql: &str, values: Vec<Value>) -> Result<u64, DomainError> {
         let Some(writer) = &self.writer else {
             return execute(self, &self.conn, sql, values).await;
         };
-        let mut held = writer.hold().await;
-        held.run(sql, values).await
+        writer.run(|conn| direct::execute(conn, sql, &values)).await
     }
 
-    /// Runs `statements` in one transaction. On SQLite the whole transaction (`BEGIN
-    /// IMMEDIATE`, the statements, `COMMIT`) is one call to the writer connection; on
-    /// PostgreSQL, statement by statement in a transaction.
+    /// Runs `statements` in one transaction: on SQLite on the writer connection, on the
+    /// caller's thread (so no caller going away can leave it half done); on PostgreSQL,
+    /// statement by statement in a transaction.
     async fn write_batch(&self, statements: Vec<(&str, Vec<Value>)>) -> Result<(), DomainError> {
         let Some(writer) = &self.writer else {
             let txn = self.conn.begin().await.map_err(db_err)?;
             execute_each(self, &txn, statements).await?;
             return txn.commit().await.map_err(db_err);
         };
-        let mut sql = String::from("BEGIN IMMEDIATE;\n");
-        let mut all = Vec::new();
-        for (statement, values) in statements {
-            sql.push_str(statement);
-            sql.push_str(";\n");
-            all.extend(values);
-        }
-        sql.push_str("COMMIT;");
-        let mut held = writer.hold().await;
-        // Until the call returns: a caller that goes away meanwhile leaves the
-        // transaction to the next writer to roll back.
-        held.left_open = true;
-        let done = held.run(&sql, all).await;
-        if done.is_err() {
-            held.roll_back().await;
-        }
-        held.left_open = false;
-        done.map(|_| ())
+        writer
+            .run(|conn| direct::execute_batch(conn, &statements))
+            .await
+    }
+
+    /// Runs `read` on one of SQLite's direct read connections, on the caller's thread;
+    /// `None` on PostgreSQL (whose reads go through the pool).
+    fn read_direct<T>(
+        &self,
+        read: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<T>,
+    ) -> Option<Result<T, DomainError>> {
+        self.readers.as_ref().map(|readers| readers.with(read))
     }
 
     /// The row-lock clause that keeps rows a write is about to reference from being
@@ -196,81 +199,24 @@ impl Database {
     }
 }
 
-/// SQLite's writers, one at a time, and a connection of their own outside the pool:
-/// every call to a SQLite connection is a trip to its thread and back, and on a virtual
-/// machine waking that thread costs more than a few small writes, so a write of a few
-/// statements is one call ([`Database::write_batch`]). Outside the pool, because
-/// giving a connection back to the pool is a task of its own that the next writer
-/// would wait for. Transactions begun with [`Database::begin_write`] run on the pool,
-/// holding the writer all the same.
+/// SQLite's writers, one at a time, and a connection of their own: a statement or a
+/// small transaction of them runs on it on the caller's thread ([`direct`]).
+/// Transactions begun with [`Database::begin_write`] run on the pool, holding the writer
+/// all the same, so no two connections ever write at once.
 struct Writer {
-    conn: Mutex<WriterConnection>,
-}
-
-struct WriterConnection {
-    conn: SqliteConnection,
-    /// The last [`Database::write_batch`] may have left its transaction open (its
-    /// caller went away mid-call).
-    left_open: bool,
+    /// Held for a whole write, awaits included.
+    turn: Mutex<()>,
+    /// Locked only with `turn` held, and never across an await.
+    conn: std::sync::Mutex<rusqlite::Connection>,
 }
 
 impl Writer {
-    async fn connect(url: &str) -> Result<Writer, DbErr> {
-        let conn = sqlite_connect_options(url)
-            .map_err(sqlx_err)?
-            .connect()
-            .await
-            .map_err(sqlx_err)?;
-        Ok(Writer {
-            conn: Mutex::new(WriterConnection {
-                conn,
-                left_open: false,
-            }),
-        })
+    /// Waits for the writers' turn, then runs `write` on the writer connection.
+    async fn run<T>(&self, write: impl FnOnce(&rusqlite::Connection) -> T) -> T {
+        let _turn = self.turn.lock().await;
+        let conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
+        write(&conn)
     }
-
-    /// Waits for the writer, with no transaction of an earlier batch left open.
-    async fn hold(&self) -> MutexGuard<'_, WriterConnection> {
-        let mut held = self.conn.lock().await;
-        if held.left_open {
-            held.roll_back().await;
-            held.left_open = false;
-        }
-        held
-    }
-}
-
-/// A future that is `Send` for the caller's lifetimes: sqlx's executor futures are
-/// `Send` only for each lifetime in turn, which `async_trait` methods cannot prove.
-type Call<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
-
-impl WriterConnection {
-    fn run<'a>(
-        &'a mut self,
-        sql: &'a str,
-        values: Vec<Value>,
-    ) -> Call<'a, Result<u64, DomainError>> {
-        Box::pin(async move {
-            let values = SqlxValues(sea_orm::sea_query::Values(values));
-            let done = sea_orm::sqlx::query_with(sql, values)
-                .execute(&mut self.conn)
-                .await;
-            Ok(done.map_err(|e| db_err(sqlx_err(e)))?.rows_affected())
-        })
-    }
-
-    /// Ends whatever transaction is open (none is fine: the error is expected then).
-    fn roll_back(&mut self) -> Call<'_, ()> {
-        Box::pin(async move {
-            let _ = sea_orm::sqlx::query("ROLLBACK")
-                .execute(&mut self.conn)
-                .await;
-        })
-    }
-}
-
-fn sqlx_err(e: sea_orm::sqlx::Error) -> DbErr {
-    DbErr::Exec(sea_orm::RuntimeErr::SqlxError(e))
 }
 
 /// Options common to every pool.
@@ -310,7 +256,7 @@ fn sqlite_settings(o: SqliteConnectOptions) -> SqliteConnectOptions {
 
 struct WriteTxn<'a> {
     txn: DatabaseTransaction,
-    _guard: Option<MutexGuard<'a, WriterConnection>>,
+    _guard: Option<MutexGuard<'a, ()>>,
 }
 
 impl WriteTxn<'_> {
@@ -486,28 +432,5 @@ mod tests {
         assert_eq!(keys(&t.db).await, ["a"]);
         t.db.write_batch(vec![insert("c")]).await.unwrap();
         assert_eq!(keys(&t.db).await, ["a", "c"]);
-    }
-
-    #[tokio::test]
-    async fn a_transaction_left_open_by_a_caller_that_went_away_is_rolled_back() {
-        let t = keys_table().await;
-        let Some(writer) = &t.db.writer else {
-            return println!("skipped: PostgreSQL has no writer connection");
-        };
-        // What a batch whose caller was dropped mid-call leaves: its transaction open.
-        {
-            let mut held = writer.conn.lock().await;
-            held.left_open = true;
-            held.run(
-                "BEGIN IMMEDIATE; INSERT INTO t (k) VALUES ('dangling')",
-                vec![],
-            )
-            .await
-            .unwrap();
-        }
-        t.db.write_one("INSERT INTO t (k) VALUES (?)", vec!["next".into()])
-            .await
-            .unwrap();
-        assert_eq!(keys(&t.db).await, ["next"]);
     }
 }
