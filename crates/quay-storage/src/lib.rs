@@ -385,8 +385,8 @@ impl BlobStore {
 
     /// Stores small content the caller has hashed to `digest` (a small blob pushed
     /// whole, verified before it gets here). The store publishes it atomically (the
-    /// local filesystem writes a staging file and links it into place), so the path
-    /// never holds a partial blob; one that already exists is kept as it is.
+    /// local filesystem writes a staging file and renames it into place), so the path
+    /// never holds a partial blob.
     ///
     /// Up to [`INLINE_WRITE_MAX`] bytes on the local filesystem are written on the
     /// calling thread, for the reason [`BlobStore::read_small_blob`] reads there: the
@@ -613,10 +613,11 @@ impl Hashing {
     }
 }
 
-/// Publishes blob `digest` under the local `root` as `object_store`'s local store does a
-/// create: a staging file is written, then hard-linked into place, so the blob's path
-/// never holds a partial file; a file already there is kept as it is. The staging file
-/// is under `uploads/`, named like a chunk of an upload that does not exist
+/// Writes `bytes` as the blob `digest` in the local store at `root`, as object_store's
+/// create: a staging file is written, then renamed into place, so the blob's path
+/// never holds a partial file (one already there, with the same bytes, is replaced
+/// atomically: a reader that has it open goes on reading it). The staging file is
+/// under `uploads/`, named like a chunk of an upload that does not exist
 /// (`<hex>.<n>-staging`): one a crashed writer left behind is swept with the chunks of
 /// abandoned uploads (`upload_chunks_before`).
 fn put_local_file(root: &std::path::Path, digest: &Digest, bytes: &[u8]) -> StorageResult<()> {
@@ -625,27 +626,23 @@ fn put_local_file(root: &std::path::Path, digest: &Digest, bytes: &[u8]) -> Stor
     let (mut file, staging) = create_staging(&root.join(UPLOADS), digest.hex())?;
     let published = file
         .write_all(bytes)
-        .and_then(|()| link_into_place(&staging, &path));
-    let removed = std::fs::remove_file(&staging);
-    published.map_err(write_error)?;
-    removed.map_err(write_error)
+        .and_then(|()| rename_into_place(&staging, &path));
+    if published.is_err() {
+        let _ = std::fs::remove_file(&staging);
+    }
+    published.map_err(write_error)
 }
 
-/// Links `staging` at `path` (creating its directory if missing), unless a file is there.
-fn link_into_place(staging: &std::path::Path, path: &std::path::Path) -> std::io::Result<()> {
-    use std::io::ErrorKind;
-    let linked = match std::fs::hard_link(staging, path) {
-        Err(e) if e.kind() == ErrorKind::NotFound => {
+/// Renames `staging` to `path`, creating `path`'s directory if missing.
+fn rename_into_place(staging: &std::path::Path, path: &std::path::Path) -> std::io::Result<()> {
+    match std::fs::rename(staging, path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             if let Some(dir) = path.parent() {
                 std::fs::create_dir_all(dir)?;
             }
-            std::fs::hard_link(staging, path)
+            std::fs::rename(staging, path)
         }
-        linked => linked,
-    };
-    match linked {
-        Err(e) if e.kind() == ErrorKind::AlreadyExists => Ok(()),
-        linked => linked,
+        renamed => renamed,
     }
 }
 
