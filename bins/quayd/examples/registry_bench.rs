@@ -194,6 +194,9 @@ impl Client {
     }
 }
 
+/// Blobs up to this size are made one buffer.
+const SMALL_CONTIGUOUS: usize = 1 << 20;
+
 /// A blob: an optional prefix before shared content (no copy of the content).
 #[derive(Clone)]
 struct Blob {
@@ -212,14 +215,19 @@ impl Blob {
         }
     }
 
-    /// `content` behind a random prefix: a blob no push has sent before.
+    /// `content` behind a random prefix: a blob no push has sent before. A small one is
+    /// one buffer, sent with one write as a client sends a file it has read; a large one
+    /// shares `content` (eight copies of 1 GiB would not fit beside the server).
     fn fresh(content: &Bytes) -> Blob {
-        let prefix = Bytes::from(rand::random::<[u8; 16]>().to_vec());
+        let prefix = rand::random::<[u8; 16]>();
+        if content.len() <= SMALL_CONTIGUOUS {
+            return Blob::plain(Bytes::from([&prefix[..], content].concat()));
+        }
         let mut h = Sha256::new();
-        h.update(&prefix);
+        h.update(prefix);
         h.update(content);
         Blob {
-            prefix,
+            prefix: Bytes::copy_from_slice(&prefix),
             content: content.clone(),
             digest: format!("sha256:{}", hex::encode(h.finalize())),
         }
@@ -230,6 +238,9 @@ impl Blob {
     }
 
     fn body(&self) -> reqwest::Body {
+        if self.prefix.is_empty() {
+            return reqwest::Body::from(self.content.clone());
+        }
         let pieces = [self.prefix.clone(), self.content.clone()]
             .into_iter()
             .filter(|p| !p.is_empty())
