@@ -10,6 +10,8 @@
 //! integers), so rows written here read back through sea-orm unchanged.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::mpsc::{sync_channel, SyncSender};
 use std::time::Duration;
 
 use chrono::SecondsFormat;
@@ -30,6 +32,65 @@ pub(crate) fn open(path: &Path) -> Result<Connection, DomainError> {
     conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
         .map_err(sqlite_err)?;
     Ok(conn)
+}
+
+/// Opens the writer connection: one that never checkpoints the write-ahead log itself.
+///
+/// With SQLite's default every commit that takes the log past 1000 pages copies it
+/// into the database and syncs both files before it returns: a few ms, on a virtual
+/// disk at times much more, on the thread of whichever request committed last (one
+/// push in a hundred or so). [`Checkpointer`] does that work on a thread of its own.
+pub(crate) fn open_writer(path: &Path) -> Result<Connection, DomainError> {
+    let conn = open(path)?;
+    conn.execute_batch("PRAGMA wal_autocheckpoint = 0;")
+        .map_err(sqlite_err)?;
+    Ok(conn)
+}
+
+/// Commits on the writer between two checkpoints: about half the log SQLite's own
+/// checkpoints would let grow (at most a few pages per commit).
+pub(crate) const COMMITS_PER_CHECKPOINT: u32 = 64;
+
+/// Checkpoints the write-ahead log of the writer's commits, on a thread of its own.
+///
+/// A `PASSIVE` checkpoint takes no writer lock, so commits go on while it copies and
+/// syncs; the log is rewound by the first commit after a checkpoint that reached its
+/// end. The thread ends when this is dropped.
+pub(crate) struct Checkpointer {
+    commits: AtomicU32,
+    wake: SyncSender<()>,
+}
+
+impl Checkpointer {
+    /// Starts the checkpointing thread, with a connection of its own to `path`.
+    pub(crate) fn start(path: &Path) -> Result<Checkpointer, DomainError> {
+        let conn = open(path)?;
+        let (wake, woken) = sync_channel::<()>(1);
+        std::thread::Builder::new()
+            .name("sqlite-checkpoint".into())
+            .spawn(move || {
+                while woken.recv().is_ok() {
+                    let done = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+                    if let Err(e) = done {
+                        tracing::warn!(error = %e, "checkpointing SQLite's log failed");
+                    }
+                }
+            })
+            .map_err(|e| DomainError::Internal(format!("starting the checkpoint thread: {e}")))?;
+        Ok(Checkpointer {
+            commits: AtomicU32::new(0),
+            wake,
+        })
+    }
+
+    /// Counts a commit on the writer; every [`COMMITS_PER_CHECKPOINT`]th wakes the
+    /// thread (unless it has a wake-up pending already).
+    pub(crate) fn committed(&self) {
+        let n = self.commits.fetch_add(1, Ordering::Relaxed) + 1;
+        if n % COMMITS_PER_CHECKPOINT == 0 {
+            let _ = self.wake.try_send(());
+        }
+    }
 }
 
 /// Runs one statement with `?` placeholders; returns the rows it changed.

@@ -93,12 +93,15 @@ impl Database {
             .map_err(|e| DbErr::Custom(e.to_string()))?
             .get_filename()
             .to_path_buf();
-        let writer = direct::open(&path).map_err(|e| DbErr::Custom(e.to_string()))?;
+        let custom = |e: DomainError| DbErr::Custom(e.to_string());
+        let writer = direct::open_writer(&path).map_err(custom)?;
+        let checkpointer = direct::Checkpointer::start(&path).map_err(custom)?;
         Ok(Database {
             conn,
             writer: Some(Arc::new(Writer {
                 turn: Mutex::new(()),
                 conn: std::sync::Mutex::new(writer),
+                checkpointer,
             })),
             readers: Some(Arc::new(direct::Readers::new(path))),
             digest_locks: Arc::new(digest_lock::DigestLocks::new()),
@@ -208,6 +211,7 @@ struct Writer {
     turn: Mutex<()>,
     /// Locked only with `turn` held, and never across an await.
     conn: std::sync::Mutex<rusqlite::Connection>,
+    checkpointer: direct::Checkpointer,
 }
 
 impl Writer {
@@ -215,7 +219,9 @@ impl Writer {
     async fn run<T>(&self, write: impl FnOnce(&rusqlite::Connection) -> T) -> T {
         let _turn = self.turn.lock().await;
         let conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
-        write(&conn)
+        let written = write(&conn);
+        self.checkpointer.committed();
+        written
     }
 }
 
@@ -418,6 +424,37 @@ mod tests {
                 .unwrap();
         assert_eq!(changed, 1);
         assert_eq!(keys(&t.db).await, ["b"]);
+    }
+
+    /// The writer's commits reach the database file (not only its log) with no commit
+    /// checkpointing: fewer pages than SQLite's own checkpoint threshold (1000), over
+    /// three checkpoints' worth of commits.
+    #[tokio::test]
+    async fn the_writers_log_is_checkpointed_in_the_background() {
+        let t = testing::TestDatabase::sqlite().await;
+        let path = t.url().trim_start_matches("sqlite://");
+        let path = std::path::PathBuf::from(path.split('?').next().unwrap());
+        t.db.write_one("CREATE TABLE big (v BLOB)", vec![])
+            .await
+            .unwrap();
+        let before = std::fs::metadata(&path).unwrap().len();
+        let commits = 3 * direct::COMMITS_PER_CHECKPOINT as usize;
+        for _ in 0..commits {
+            t.db.write_one("INSERT INTO big (v) VALUES (zeroblob(4096))", vec![])
+                .await
+                .unwrap();
+        }
+        // Each row fills a page of its own: two checkpoints' worth, at least.
+        let grown = before + 2 * direct::COMMITS_PER_CHECKPOINT as u64 * 4096;
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while std::fs::metadata(&path).unwrap().len() < grown {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the database file stayed at {} bytes; {grown} expected",
+                std::fs::metadata(&path).unwrap().len()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     #[tokio::test]
