@@ -16,10 +16,10 @@ SMALL_COUNT=500
 SMALL_SIZE=16384
 CLIENTS=8
 
-cargo build --release -p quayd --bins --example registry_bench --example push_floor
+cargo build --release -p quayd --bins --example registry_bench --example blob_floor
 QUAYD=$PWD/target/release/quayd
 BENCH=$PWD/target/release/examples/registry_bench
-FLOOR=$PWD/target/release/examples/push_floor
+FLOOR=$PWD/target/release/examples/blob_floor
 
 WORK=$(mktemp -d "$PWD/target/registry-bench.XXXXXX")
 server_pid=
@@ -182,9 +182,10 @@ spulln=$(run pull-small --repo admin/small8 --dir "$WORK/small-8" --clients "$CL
 spullnw=$(run pull-small --repo admin/small8 --dir "$WORK/small-8" --clients "$CLIENTS")
 for r in "$push1" "$pull1" "$pushn" "$pulln" "$spush1" "$spull1" "$spushn" "$spulln" "$spull1w" "$spullnw"; do echo "$r"; done
 
-# The floor under small pushes: the same client against push_floor, an actix-web server
+# The floor under small blobs: the same client against blob_floor, an actix-web server
 # set up as quayd's that does the least any registry must: receive each blob (`none`),
-# or also hash it, check its digest and write it to a new file (`file`).
+# or also hash it, check its digest and write it to a file (`file`), which it then
+# reads back for pulls. Pulls follow the pushes of the same files, so they find them.
 echo "== floor"
 start_floor() {
   local p
@@ -204,14 +205,21 @@ fnone1=$(URL=http://127.0.0.1:$floor_none run push-small --repo admin/floor1 --d
 fnonen=$(URL=http://127.0.0.1:$floor_none run push-small --repo admin/floor8 --dir "$WORK/small-8" --clients "$CLIENTS")
 ffile1=$(URL=http://127.0.0.1:$floor_file run push-small --repo admin/floor1 --dir "$WORK/small-1" --clients 1)
 ffilen=$(URL=http://127.0.0.1:$floor_file run push-small --repo admin/floor8 --dir "$WORK/small-8" --clients "$CLIENTS")
-for r in "$fnone1" "$fnonen" "$ffile1" "$ffilen"; do echo "$r"; done
-floor_rows=$(python3 - "$copys" "$shas" "$spush1" "$spushn" "$fnone1" "$fnonen" "$ffile1" "$ffilen" <<'PY'
+fpull1=$(URL=http://127.0.0.1:$floor_file run pull-small --repo admin/floor1 --dir "$WORK/small-1" --clients 1)
+fpulln=$(URL=http://127.0.0.1:$floor_file run pull-small --repo admin/floor8 --dir "$WORK/small-8" --clients "$CLIENTS")
+for r in "$fnone1" "$fnonen" "$ffile1" "$ffilen" "$fpull1" "$fpulln"; do echo "$r"; done
+floor_rows=$(python3 - "$copys" "$shas" "$spush1" "$spushn" "$fnone1" "$fnonen" "$ffile1" "$ffilen" \
+  "$spull1" "$spulln" "$fpull1" "$fpulln" <<'PY'
 import json, sys
-ceiling = min(float(sys.argv[1]), float(sys.argv[2]))
-q1, qn, n1, nn, f1, fn = (json.loads(a) for a in sys.argv[3:])
-for name, one, many in (("push_floor: receive only", n1, nn),
-                        ("push_floor: receive, SHA-256, new file", f1, fn),
-                        ("quayd", q1, qn)):
+push_ceiling = min(float(sys.argv[1]), float(sys.argv[2]))
+pull_ceiling = float(sys.argv[1])
+q1, qn, n1, nn, f1, fn, p1, pn, r1, rn = (json.loads(a) for a in sys.argv[3:])
+for name, ceiling, one, many in (
+        ("push: blob_floor, receive only", push_ceiling, n1, nn),
+        ("push: blob_floor, receive, SHA-256, write a file", push_ceiling, f1, fn),
+        ("push: quayd", push_ceiling, q1, qn),
+        ("pull: blob_floor, read the file, send it", pull_ceiling, r1, rn),
+        ("pull: quayd (links not remembered)", pull_ceiling, p1, pn)):
     cells = []
     for r in (one, many):
         mb = r["mb_per_s"]
@@ -309,13 +317,13 @@ Memory: $rss.
 Target: at least 80 % of the ceiling; resident memory flat during a 1 GiB upload
 (nothing is buffered whole).
 
-The floor under small pushes. The same client, pushing the same 500 × 16 KiB files,
-against \`push_floor\` (\`bins/quayd/examples/push_floor.rs\`): an actix-web server set up
-as quayd's (same runtime and workers, \`TCP_NODELAY\`) that answers each
-\`POST ?digest=\` doing the least any registry must, and nothing else: no token check,
-repository, database or content-addressed layout. Percentages are of the small
-pushes' ceiling above (the slower of \`cp -r\` and \`sha256sum\` of the 500 files), measured
-in the same run.
+The floor under small blobs. The same client, pushing and pulling the same 500 × 16 KiB
+files, against \`blob_floor\` (\`bins/quayd/examples/blob_floor.rs\`): an actix-web server
+set up as quayd's (same runtime and workers, \`TCP_NODELAY\`) that answers each
+\`POST ?digest=\` and each \`GET\` of a blob doing the least any registry must, and
+nothing else: no token check, repository, database or staging file. Percentages are of
+the small blobs' ceilings above, measured in the same run: for pushes the slower of
+\`cp -r\` and \`sha256sum\` of the 500 files, for pulls \`cp -r\`.
 
 | server | 1 client MB/s | of ceiling | $CLIENTS clients MB/s | of ceiling |
 |---|---|---|---|---|
@@ -324,11 +332,11 @@ $floor_rows
 Each blob is a request through the client's and the server's HTTP stacks and the
 loopback TCP stack, on two cores the client and the server share, where \`cp\` makes
 three system calls; what one client waits for, eight overlap. The distance from
-\`push_floor\`'s second row to quayd's is what quayd's own work costs: the token check,
+\`blob_floor\`'s rows to quayd's is what quayd's own work costs: the token check,
 the repository lookup, a staging file renamed into place, one SQLite transaction per
-blob (\`perf\`, 2026-12-06: about 15 % of quayd's CPU per small push in SQLite, a
+pushed blob, one SQLite query per pulled one (\`perf\`, 2026-12-06: about 15 % of quayd's CPU per small push in SQLite, a
 third of it in the kernel writing its log, checkpointed since on a thread of its own;
-about 6 % in actix's regular expressions that match the \`/v2\` routes; about twice the CPU time per push of \`push_floor --store
+about 6 % in actix's regular expressions that match the \`/v2\` routes; about twice the CPU time per push of the floor's \`--store
 file\`, 148 µs against 72 µs).
 
 Where the time goes. A 1 GiB push (\`perf record -a\`, 2026-12-03): the client and the
