@@ -334,10 +334,11 @@ loopback TCP stack, on two cores the client and the server share, where \`cp\` m
 three system calls; what one client waits for, eight overlap. The distance from
 \`blob_floor\`'s rows to quayd's is what quayd's own work costs: the token check,
 the repository lookup, a staging file renamed into place, one SQLite transaction per
-pushed blob, one SQLite query per pulled one (\`perf\`, 2026-12-06: about 15 % of quayd's CPU per small push in SQLite, a
-third of it in the kernel writing its log, checkpointed since on a thread of its own;
-about 6 % in actix's regular expressions that match the \`/v2\` routes; about twice the CPU time per push of the floor's \`--store
-file\`, 148 µs against 72 µs).
+pushed blob, one SQLite query per pulled one (\`perf\`, 2026-12-06: about 15 % of
+quayd's CPU per small push in SQLite, a third of it in the kernel writing its log,
+checkpointed since on a thread of its own; about 6 % in actix's regular expressions
+that match the \`/v2\` routes; about twice the CPU time per push of the floor's
+\`--store file\`, 148 µs against 72 µs).
 
 Where the time goes. A 1 GiB push (\`perf record -a\`, 2026-12-03): the client and the
 server share two cores; the server's SHA-256 runs on a thread of its own at the CPU's
@@ -359,8 +360,8 @@ one SQLite query on the request's thread, unless remembered too
 once\` pull blobs just pulled, as many clients pulling one image do, and make no trip to
 the database at all. A push is the blob hashed in memory, written on the request's thread
 (a staging file renamed into place), and one transaction on SQLite's writer connection,
-also on the request's thread (a sqlx connection thread before 2026-12-05). \`cp -r\` has no request, digest or
-database. Eight clients at once overlap those waits. On this filesystem (ext4 without a
+also on the request's thread (a sqlx connection thread before 2026-12-05). \`cp -r\`
+has no request, digest or database. Eight clients at once overlap those waits. On this filesystem (ext4 without a
 journal) files created within a minute of many deletions are slower to create: freed
 inodes are not reused that soon, and finding others takes a search.
 <!-- registry-bench:end -->
