@@ -325,8 +325,11 @@ pub fn app(
                 Ok(res)
             }
         })
-        .configure(|cfg| routes::register(cfg, &config))
+        // `/v2` first: actix tries an app's services in order, and each of the API's
+        // hundred-odd patterns is a regular expression run against the path, so a
+        // registry request behind them would pay for all of them.
         .configure(|cfg| quay_registry::configure(cfg, registry))
+        .configure(|cfg| routes::register(cfg, &config))
         .route("/api/v1/user/initialize", {
             if config.feature_user_initialize {
                 web::post().to(handlers::user::initialize)
