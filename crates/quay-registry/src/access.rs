@@ -24,9 +24,20 @@ pub fn query_pairs<T: DeserializeOwned>(req: &HttpRequest) -> Result<T, Registry
 }
 
 pub fn bearer(req: &HttpRequest) -> Option<&str> {
-    let value = req.headers().get(AUTHORIZATION)?.to_str().ok()?;
+    let value = visible_ascii(req.headers().get(AUTHORIZATION)?.as_bytes())?;
     let (scheme, token) = value.split_once(' ')?;
     scheme.eq_ignore_ascii_case("Bearer").then(|| token.trim())
+}
+
+/// `bytes` as text if they are all visible ASCII or tabs, as `HeaderValue::to_str`
+/// requires. A bearer token is over a kilobyte and `to_str` looks at it a byte at a
+/// time with an early exit (about 10 000 instructions per request, callgrind); this
+/// check has no early exit, so the compiler can vectorize it.
+fn visible_ascii(bytes: &[u8]) -> Option<&str> {
+    let visible = bytes.iter().fold(true, |all, &b| {
+        all & ((b' '..=b'~').contains(&b) | (b == b'\t'))
+    });
+    visible.then(|| std::str::from_utf8(bytes).ok()).flatten()
 }
 
 /// Who a `/v2` request acts for, as its token's `context` says: the performer of the
@@ -191,5 +202,25 @@ pub async fn check_quota(
         Ok(())
     } else {
         Err(RegistryError::quota_exceeded())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::http::header::HeaderValue;
+
+    use super::visible_ascii;
+
+    #[test]
+    fn visible_ascii_accepts_what_header_to_str_accepts() {
+        let mut cases: Vec<Vec<u8>> = (0..=255u8).map(|b| vec![b'a', b, b'z']).collect();
+        cases.push(b"Bearer eyJ.x\ty".to_vec());
+        cases.push(Vec::new());
+        for bytes in cases {
+            let Ok(value) = HeaderValue::from_bytes(&bytes) else {
+                continue;
+            };
+            assert_eq!(visible_ascii(&bytes), value.to_str().ok(), "{bytes:?}");
+        }
     }
 }

@@ -18,10 +18,12 @@ pub mod error;
 pub mod gc;
 mod handlers;
 pub mod manifests;
+mod routes;
 pub mod scope;
 
 use std::sync::Arc;
 
+use actix_web::guard;
 use actix_web::web::{self, Data, ServiceConfig};
 use quay_core::config::Config;
 use quay_logs::LogWriter;
@@ -67,7 +69,7 @@ impl RegistryState {
     }
 }
 
-/// Registers the `/v2` routes.
+/// Registers the `/v2` routes: the static ones, then a repository's ([`routes`]).
 pub fn configure(cfg: &mut ServiceConfig, state: Data<RegistryState>) {
     cfg.service(
         web::scope("/v2")
@@ -78,34 +80,10 @@ pub fn configure(cfg: &mut ServiceConfig, state: Data<RegistryState>) {
             .route("/auth", web::head().to(handlers::auth))
             .route("/_catalog", web::get().to(catalog::catalog))
             .route("/_catalog", web::head().to(catalog::catalog))
-            .route(
-                "/{name:.+}/blobs/uploads/",
-                web::post().to(blobs::start_upload),
-            )
             .service(
-                web::resource("/{name:.+}/blobs/uploads/{uuid}")
-                    .route(web::get().to(blobs::upload_status))
-                    .route(web::patch().to(blobs::upload_chunk))
-                    .route(web::put().to(blobs::finish_upload))
-                    .route(web::delete().to(blobs::cancel_upload)),
-            )
-            .service(
-                web::resource("/{name:.+}/manifests/{reference}")
-                    .route(web::get().to(manifests::get_manifest))
-                    .route(web::head().to(manifests::get_manifest))
-                    .route(web::put().to(manifests::put_manifest))
-                    .route(web::delete().to(manifests::delete_manifest)),
-            )
-            .route("/{name:.+}/tags/list", web::get().to(manifests::list_tags))
-            .route(
-                "/{name:.+}/referrers/{digest}",
-                web::get().to(manifests::list_referrers),
-            )
-            .service(
-                web::resource("/{name:.+}/blobs/{digest}")
-                    .route(web::get().to(blobs::get_blob))
-                    .route(web::head().to(blobs::get_blob))
-                    .route(web::delete().to(blobs::delete_blob)),
+                web::scope("")
+                    .guard(guard::fn_guard(routes::guard))
+                    .default_service(web::to(routes::dispatch)),
             ),
     );
 }
