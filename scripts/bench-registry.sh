@@ -187,6 +187,7 @@ for r in "$push1" "$pull1" "$pushn" "$pulln" "$spush1" "$spull1" "$spushn" "$spu
 # or also hash it, check its digest and write it to a file (`file`), which it then
 # reads back for pulls. Pulls follow the pushes of the same files, so they find them.
 echo "== floor"
+# Sets floor_port; not run in a subshell, so that floor_pids keeps the server's pid.
 start_floor() {
   local p
   p=$(free_port)
@@ -197,10 +198,12 @@ start_floor() {
     curl -s -o /dev/null "http://127.0.0.1:$p/v2/auth" && break
     sleep 0.1
   done
-  echo "$p"
+  floor_port=$p
 }
-floor_none=$(start_floor none)
-floor_file=$(start_floor file)
+start_floor none
+floor_none=$floor_port
+start_floor file
+floor_file=$floor_port
 fnone1=$(URL=http://127.0.0.1:$floor_none run push-small --repo admin/floor1 --dir "$WORK/small-1" --clients 1)
 fnonen=$(URL=http://127.0.0.1:$floor_none run push-small --repo admin/floor8 --dir "$WORK/small-8" --clients "$CLIENTS")
 ffile1=$(URL=http://127.0.0.1:$floor_file run push-small --repo admin/floor1 --dir "$WORK/small-1" --clients 1)
