@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use common::{free_port, Server};
 use quay_persistence::testing::TestDatabase;
+use quay_storage::testing::S3Service;
 use reqwest::header::HeaderMap;
 use reqwest::{Method, RequestBuilder};
 use serde_json::{json, Value};
@@ -180,6 +181,21 @@ struct Registry {
 
 impl Registry {
     async fn start() -> Registry {
+        Self::start_with(&[]).await
+    }
+
+    /// A server keeping its blobs in a new bucket of `s3` (Quay's `S3Storage`).
+    async fn start_on_s3(s3: &S3Service) -> Registry {
+        let location = json!({"default": ["S3Storage", s3.bucket("registry", "/quay")]});
+        Self::start_with(&[
+            ("QUAY_DISTRIBUTED_STORAGE_CONFIG", &location.to_string()),
+            ("QUAY_DISTRIBUTED_STORAGE_PREFERENCE", "[default]"),
+        ])
+        .await
+    }
+
+    /// A server with these environment variables set too.
+    async fn start_with(env: &[(&str, &str)]) -> Registry {
         let db = TestDatabase::new().await;
         let data = tempfile::tempdir().unwrap();
         let port = free_port();
@@ -188,7 +204,7 @@ impl Registry {
             data.path(),
             port,
             db.is_postgres().then(|| db.url()),
-            &[("QUAY_SERVER_HOSTNAME", host.as_str())],
+            &[&[("QUAY_SERVER_HOSTNAME", host.as_str())], env].concat(),
         );
         let http = reqwest::Client::builder()
             .no_proxy()
@@ -460,7 +476,17 @@ impl Drop for Registry {
 /// what is not there.
 #[tokio::test]
 async fn pull() {
-    let reg = Registry::start().await;
+    pull_workflow(Registry::start().await).await;
+}
+
+#[tokio::test]
+async fn pull_on_s3() {
+    if let Some(s3) = S3Service::start() {
+        pull_workflow(Registry::start_on_s3(&s3).await).await;
+    }
+}
+
+async fn pull_workflow(reg: Registry) {
     let repo = "admin/pull";
 
     // The API version check: a challenge without a token, 200 with one.
@@ -682,7 +708,17 @@ async fn upload_status_has_location() {
 /// a subject, and an index.
 #[tokio::test]
 async fn push() {
-    let reg = Registry::start().await;
+    push_workflow(Registry::start().await).await;
+}
+
+#[tokio::test]
+async fn push_on_s3() {
+    if let Some(s3) = S3Service::start() {
+        push_workflow(Registry::start_on_s3(&s3).await).await;
+    }
+}
+
+async fn push_workflow(reg: Registry) {
     let repo = "admin/push";
     let tok = reg.user_token(&[&repo_scope(repo, "pull,push")]).await;
     let get_blob = |digest: String| {
@@ -1072,8 +1108,17 @@ async fn push() {
 /// and without a filter, and the catalog of what the token's user may read.
 #[tokio::test]
 async fn content_discovery() {
-    let reg = Registry::start().await;
+    content_discovery_workflow(Registry::start().await).await;
+}
 
+#[tokio::test]
+async fn content_discovery_on_s3() {
+    if let Some(s3) = S3Service::start() {
+        content_discovery_workflow(Registry::start_on_s3(&s3).await).await;
+    }
+}
+
+async fn content_discovery_workflow(reg: Registry) {
     // Tags, pushed in no particular order. The spec allows case-insensitive or
     // "ASCIIbetical" order; ours is the latter (byte order), which mixed case and
     // punctuation pin down.

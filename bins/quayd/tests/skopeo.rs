@@ -9,6 +9,7 @@ use std::process::Command;
 
 use common::*;
 use quay_persistence::testing::TestDatabase;
+use quay_storage::testing::S3Service;
 use serde_json::{json, Value};
 use sha2::{Digest as _, Sha256};
 
@@ -124,16 +125,46 @@ fn api(port: u16, method: &str, path: &str, token: &str, body: &str) -> Value {
     serde_json::from_slice(&out.stdout).unwrap_or(Value::Null)
 }
 
-#[tokio::test]
-async fn skopeo_copies_images_and_indexes_in_and_out() {
+/// Whether skopeo and curl are here (CI must have them).
+fn clients_installed() -> bool {
     if !have("skopeo") || !have("curl") {
         assert!(
             std::env::var("CI").is_err(),
             "CI must install skopeo and curl"
         );
         eprintln!("skipping: skopeo (Debian package `skopeo`) or curl is not installed");
+        return false;
+    }
+    true
+}
+
+#[tokio::test]
+async fn skopeo_copies_images_and_indexes_in_and_out() {
+    if clients_installed() {
+        copies_in_and_out(&[]).await;
+    }
+}
+
+/// The same with the blobs in S3 (Quay's `S3Storage`), where a layer pushed as one
+/// chunk is moved by a server-side copy.
+#[tokio::test]
+async fn skopeo_copies_in_and_out_of_s3_storage() {
+    if !clients_installed() {
         return;
     }
+    let Some(s3) = S3Service::start() else {
+        return;
+    };
+    let location = json!({"default": ["S3Storage", s3.bucket("registry", "")]}).to_string();
+    copies_in_and_out(&[
+        ("QUAY_DISTRIBUTED_STORAGE_CONFIG", &location),
+        ("QUAY_DISTRIBUTED_STORAGE_PREFERENCE", "[default]"),
+    ])
+    .await;
+}
+
+/// Copies an image and an index in and out of a server started with `env` set.
+async fn copies_in_and_out(env: &[(&str, &str)]) {
     let db = TestDatabase::new().await;
     let data = tempfile::tempdir().unwrap();
     let port = free_port();
@@ -142,7 +173,7 @@ async fn skopeo_copies_images_and_indexes_in_and_out() {
         data.path(),
         port,
         db.is_postgres().then(|| db.url()),
-        &[("QUAY_SERVER_HOSTNAME", host.as_str())],
+        &[&[("QUAY_SERVER_HOSTNAME", host.as_str())], env].concat(),
     );
     let out = Command::new("curl")
         .args([

@@ -419,7 +419,12 @@ async fn store_blob(
             has_row.then_some(upload.uuid.as_str()),
             Box::pin(async move {
                 storage
-                    .commit_upload(&upload.uuid, upload.chunk_count, expected)
+                    .commit_upload(
+                        &upload.uuid,
+                        upload.chunk_count,
+                        upload.byte_count,
+                        expected,
+                    )
                     .await
                     .map_err(commit_failed)
             }),

@@ -20,6 +20,9 @@ use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload, WriteMultipart};
 use sha2::{Digest as _, Sha256};
 
+#[cfg(feature = "testing")]
+pub mod testing;
+
 /// Local files are read in pieces of this size (`object_store` reads 8 KiB at a time,
 /// a blocking-pool round trip each, which caps a pull far below the disk's speed).
 const READ_CHUNK: u64 = 1024 * 1024;
@@ -38,6 +41,8 @@ const INLINE_WRITE_MAX: usize = 64 * 1024;
 const PART_SIZE: usize = 8 * 1024 * 1024;
 /// Parts in flight per write before waiting (bounds memory to a few parts).
 const PARTS_IN_FLIGHT: usize = 2;
+/// The largest object S3 copies in one request (`CopyObject`).
+const SERVER_COPY_MAX: u64 = 5 * 1024 * 1024 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
@@ -317,52 +322,67 @@ impl BlobStore {
         Ok(Digest::from_hasher(hasher))
     }
 
-    /// Makes the upload's chunks the blob `digest` (already verified by the caller),
-    /// then removes them. A blob that already exists is kept as it is.
+    /// Makes the upload's chunks, `size` bytes in all, the blob `digest` (already
+    /// verified by the caller), then removes them. A blob that already exists is kept:
+    /// bytes are only ever replaced by the same bytes.
     pub async fn commit_upload(
         &self,
         upload: &str,
         chunks: u32,
+        size: u64,
         digest: &Digest,
     ) -> StorageResult<()> {
         let target = Self::blob_path(digest);
         if self.blob_size(digest).await?.is_none() {
-            if chunks == 0 {
-                self.inner.put(&target, PutPayload::default()).await?;
-            } else if chunks == 1 {
-                // One chunk: a move, not a copy.
-                match self
-                    .inner
-                    .rename_if_not_exists(&Self::chunk_path(upload, 0), &target)
-                    .await
-                {
-                    Ok(()) | Err(object_store::Error::AlreadyExists { .. }) => {}
-                    Err(e) => return Err(e.into()),
+            match chunks {
+                0 => {
+                    self.inner.put(&target, PutPayload::default()).await?;
                 }
-            } else {
-                let multipart = self.inner.put_multipart(&target).await?;
-                let mut writer = WriteMultipart::new_with_chunk_size(multipart, PART_SIZE);
-                let mut stream = self.chunks(upload, chunks);
-                let copied: StorageResult<()> = async {
-                    while let Some(piece) = stream.try_next().await? {
-                        writer.wait_for_capacity(PARTS_IN_FLIGHT).await?;
-                        writer.put(piece);
-                    }
-                    Ok(())
+                // One chunk: a move, not a copy (a rename locally, a server-side copy on
+                // S3, whose single copy stops at 5 GiB). Not `rename_if_not_exists`:
+                // S3 offers it only where a bucket was set up for it, and a blob that
+                // appeared meanwhile holds the same bytes.
+                1 if self.local_root.is_some() || size <= SERVER_COPY_MAX => {
+                    self.inner
+                        .rename(&Self::chunk_path(upload, 0), &target)
+                        .await?;
                 }
-                .await;
-                match copied {
-                    Ok(()) => {
-                        writer.finish().await?;
-                    }
-                    Err(e) => {
-                        let _ = writer.abort().await;
-                        return Err(e);
-                    }
-                }
+                _ => self.join_chunks(upload, chunks, &target).await?,
             }
         }
         self.discard_upload(upload, chunks).await
+    }
+
+    /// Copies the upload's chunks, in order, into the blob at `target`. The object is
+    /// written whole before `target` names it: on S3 a multipart write appears only
+    /// when complete; on the local filesystem it is written as one more chunk of the
+    /// upload, then renamed, so object_store's staging file (`<path>#<n>`) is under
+    /// `uploads/`, where the sweep of abandoned uploads removes one a crash left.
+    async fn join_chunks(&self, upload: &str, chunks: u32, target: &Path) -> StorageResult<()> {
+        let joined = match self.local_root {
+            Some(_) => Self::chunk_path(upload, chunks),
+            None => target.clone(),
+        };
+        let multipart = self.inner.put_multipart(&joined).await?;
+        let mut writer = WriteMultipart::new_with_chunk_size(multipart, PART_SIZE);
+        let mut stream = self.chunks(upload, chunks);
+        let copied: StorageResult<()> = async {
+            while let Some(piece) = stream.try_next().await? {
+                writer.wait_for_capacity(PARTS_IN_FLIGHT).await?;
+                writer.put(piece);
+            }
+            Ok(())
+        }
+        .await;
+        if let Err(e) = copied {
+            let _ = writer.abort().await;
+            return Err(e);
+        }
+        writer.finish().await?;
+        if joined != *target {
+            self.inner.rename(&joined, target).await?;
+        }
+        Ok(())
     }
 
     /// Removes the upload's chunks (a cancelled or failed upload).
@@ -384,9 +404,10 @@ impl BlobStore {
     }
 
     /// Stores small content the caller has hashed to `digest` (a small blob pushed
-    /// whole, verified before it gets here). The store publishes it atomically (the
-    /// local filesystem writes a staging file and renames it into place), so the path
-    /// never holds a partial blob.
+    /// whole, verified before it gets here). The path never holds a partial blob: the
+    /// local filesystem writes a staging file under `uploads/` and renames it into
+    /// place, S3 publishes a put whole. One already there holds the same bytes, so it
+    /// is simply replaced (no conditional put, which not every S3 service offers).
     ///
     /// Up to [`INLINE_WRITE_MAX`] bytes on the local filesystem are written on the
     /// calling thread, for the reason [`BlobStore::read_small_blob`] reads there: the
@@ -395,32 +416,23 @@ impl BlobStore {
     /// operations themselves).
     pub async fn put_verified_blob(&self, digest: &Digest, bytes: Bytes) -> StorageResult<()> {
         debug_assert_eq!(&Digest::of(&bytes), digest);
-        if let Some(root) = self
-            .local_root
-            .as_ref()
-            .filter(|_| bytes.len() <= INLINE_WRITE_MAX)
-        {
-            return put_local_file(root, digest, &bytes);
-        }
-        let options = object_store::PutOptions {
-            mode: object_store::PutMode::Create,
-            ..Default::default()
-        };
-        match self
-            .inner
-            .put_opts(
-                &Self::blob_path(digest),
-                PutPayload::from_bytes(bytes),
-                options,
-            )
-            .await
-        {
-            Ok(_) | Err(object_store::Error::AlreadyExists { .. }) => Ok(()),
-            Err(e) => Err(e.into()),
+        match &self.local_root {
+            Some(root) if bytes.len() <= INLINE_WRITE_MAX => put_local_file(root, digest, &bytes),
+            Some(root) => {
+                let (root, digest) = (root.clone(), digest.clone());
+                tokio::task::spawn_blocking(move || put_local_file(&root, &digest, &bytes))
+                    .await
+                    .map_err(|e| StorageError::Worker(e.to_string()))?
+            }
+            None => {
+                self.inner
+                    .put(&Self::blob_path(digest), PutPayload::from_bytes(bytes))
+                    .await?;
+                Ok(())
+            }
         }
     }
 
-    /// Where an exported-logs file lives: `exports/<name>`, apart from the blob layout.
     fn export_path(name: &str) -> Path {
         Path::from(format!("exports/{name}"))
     }
@@ -464,6 +476,10 @@ impl BlobStore {
         if let Some(root) = &self.local_root {
             return read_local_file(root.join(path.as_ref()), range).await;
         }
+        // S3 refuses an empty range.
+        if range.as_ref().is_some_and(|r| r.is_empty()) {
+            return Ok(futures_util::stream::empty().boxed());
+        }
         let options = object_store::GetOptions {
             range: range.map(object_store::GetRange::from),
             ..Default::default()
@@ -491,6 +507,10 @@ impl BlobStore {
         if range.end - range.start > INLINE_READ_MAX {
             return Err(StorageError::TooLarge);
         }
+        // S3 refuses an empty range (the empty blob's whole).
+        if range.is_empty() {
+            return Ok(Bytes::new());
+        }
         let path = Self::blob_path(digest);
         if let Some(root) = &self.local_root {
             return read_file_range(&root.join(path.as_ref()), range);
@@ -507,27 +527,29 @@ impl BlobStore {
     }
 
     /// Upload chunks last written before `before`, with the upload each belongs to (for
-    /// sweeping the chunks of uploads that no longer exist).
+    /// sweeping the chunks of uploads that no longer exist). On the local filesystem
+    /// the directory is read itself: object_store's listing hides its own staging files
+    /// (`<path>#<n>`), and one a crashed write left would never be found.
     pub async fn upload_chunks_before(
         &self,
         before: chrono::DateTime<chrono::Utc>,
     ) -> StorageResult<Vec<UploadChunk>> {
+        if let Some(root) = &self.local_root {
+            let dir = root.join(UPLOADS);
+            return tokio::task::spawn_blocking(move || local_chunks_before(&dir, before))
+                .await
+                .map_err(|e| StorageError::Worker(e.to_string()))?;
+        }
         let mut listing = self.inner.list(Some(&Path::from(UPLOADS)));
         let mut chunks = Vec::new();
         while let Some(meta) = listing.try_next().await? {
             if meta.last_modified >= before {
                 continue;
             }
-            let upload = meta
-                .location
-                .filename()
-                .and_then(|name| name.rsplit_once('-'))
-                .map(|(upload, _)| upload.to_string());
-            if let Some(upload) = upload {
-                chunks.push(UploadChunk {
-                    upload,
-                    location: meta.location,
-                });
+            if let Some(chunk) = meta.location.filename().and_then(|name| {
+                UploadChunk::named(name, ChunkLocation::Object(meta.location.clone()))
+            }) {
+                chunks.push(chunk);
             }
         }
         Ok(chunks)
@@ -535,9 +557,15 @@ impl BlobStore {
 
     /// Removes one upload chunk found by [`Self::upload_chunks_before`].
     pub async fn delete_upload_chunk(&self, chunk: &UploadChunk) -> StorageResult<()> {
-        match self.inner.delete(&chunk.location).await {
-            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
-            Err(e) => Err(e.into()),
+        match &chunk.location {
+            ChunkLocation::Object(path) => match self.inner.delete(path).await {
+                Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+                Err(e) => Err(e.into()),
+            },
+            ChunkLocation::File(path) => match std::fs::remove_file(path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(write_error(e)),
+                _ => Ok(()),
+            },
         }
     }
 
@@ -549,11 +577,63 @@ impl BlobStore {
     }
 }
 
-/// A stored chunk of upload `upload`.
+/// A stored chunk of upload `upload` (or a staging file, which belongs to none).
 #[derive(Debug, Clone)]
 pub struct UploadChunk {
     pub upload: String,
-    location: Path,
+    location: ChunkLocation,
+}
+
+#[derive(Debug, Clone)]
+enum ChunkLocation {
+    Object(Path),
+    /// A local file, which object_store may not name (its own staging files).
+    File(std::path::PathBuf),
+}
+
+impl UploadChunk {
+    /// The chunk of file name `name`: `<upload>-<index>`, possibly followed by
+    /// object_store's `#<n>` (its staging file), or our staging file
+    /// `<hex>.<n>-staging`, whose "upload" exists nowhere.
+    fn named(name: &str, location: ChunkLocation) -> Option<UploadChunk> {
+        let (upload, _) = name.rsplit_once('-')?;
+        Some(UploadChunk {
+            upload: upload.to_string(),
+            location,
+        })
+    }
+}
+
+/// The files of the local `uploads/` directory `dir` last modified before `before`.
+fn local_chunks_before(
+    dir: &std::path::Path,
+    before: chrono::DateTime<chrono::Utc>,
+) -> StorageResult<Vec<UploadChunk>> {
+    let entries = match std::fs::read_dir(dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        entries => entries.map_err(read_error)?,
+    };
+    let before = std::time::SystemTime::from(before);
+    let mut chunks = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(read_error)?;
+        let meta = match entry.metadata() {
+            // Gone since the listing (committed or discarded meanwhile).
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            meta => meta.map_err(read_error)?,
+        };
+        if !meta.is_file() || meta.modified().map_err(read_error)? >= before {
+            continue;
+        }
+        let name = entry.file_name();
+        if let Some(chunk) = name
+            .to_str()
+            .and_then(|n| UploadChunk::named(n, ChunkLocation::File(entry.path())))
+        {
+            chunks.push(chunk);
+        }
+    }
+    Ok(chunks)
 }
 
 /// A SHA-256 state fed on a blocking-pool thread, in batches of about [`Hashing::BATCH`]
@@ -817,7 +897,7 @@ mod tests {
         assert_eq!(store.digest_upload("u1", 2).await.unwrap(), digest);
         // Not a blob yet.
         assert_eq!(store.blob_size(&digest).await.unwrap(), None);
-        store.commit_upload("u1", 2, &digest).await.unwrap();
+        store.commit_upload("u1", 2, 11, &digest).await.unwrap();
         assert_eq!(store.blob_size(&digest).await.unwrap(), Some(11));
         assert_eq!(read_all(&store, &digest, None).await, b"hello world");
         assert_eq!(read_all(&store, &digest, Some(6..11)).await, b"world");
@@ -829,14 +909,14 @@ mod tests {
             .write_chunk("u2", 0, body(&[b"hello world"]), None, 1 << 20)
             .await
             .unwrap();
-        store.commit_upload("u2", 1, &digest).await.unwrap();
+        store.commit_upload("u2", 1, 11, &digest).await.unwrap();
         assert_eq!(read_all(&store, &digest, None).await, b"hello world");
         let single = Digest::of(b"single");
         store
             .write_chunk("u3", 0, body(&[b"single"]), None, 1 << 20)
             .await
             .unwrap();
-        store.commit_upload("u3", 1, &single).await.unwrap();
+        store.commit_upload("u3", 1, 6, &single).await.unwrap();
         assert_eq!(read_all(&store, &single, None).await, b"single");
     }
 
@@ -965,6 +1045,59 @@ mod tests {
             store.read_blob(&Digest::of(b"x"), None).await,
             Err(StorageError::NotFound)
         ));
+    }
+
+    #[tokio::test]
+    async fn the_sweep_finds_what_a_crashed_write_left_in_uploads() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = BlobStore::local(dir.path()).unwrap();
+        store
+            .write_chunk("u1", 0, body(&[b"kept"]), None, 1 << 20)
+            .await
+            .unwrap();
+        // A chunk's write, and the joining of an upload's chunks, that stopped midway
+        // (the process died: nothing aborted them) leave object_store's staging files,
+        // which its own listing hides.
+        for index in [1, 2] {
+            let path = BlobStore::chunk_path("u1", index);
+            let mut upload = store.inner.put_multipart(&path).await.unwrap();
+            upload
+                .put_part(PutPayload::from_static(b"cut off"))
+                .await
+                .unwrap();
+            std::mem::forget(upload);
+        }
+        let staged = walk(&dir.path().join(UPLOADS))
+            .into_iter()
+            .filter(|p| p.to_string_lossy().contains('#'))
+            .count();
+        assert_eq!(staged, 2, "{:?}", walk(dir.path()));
+        let listed: Vec<_> = store
+            .inner
+            .list(Some(&Path::from(UPLOADS)))
+            .try_collect()
+            .await
+            .unwrap();
+        assert_eq!(
+            listed.len(),
+            1,
+            "object_store lists only the finished chunk"
+        );
+
+        let earlier = chrono::Utc::now() - chrono::Duration::seconds(60);
+        assert!(store
+            .upload_chunks_before(earlier)
+            .await
+            .unwrap()
+            .is_empty());
+        let later = chrono::Utc::now() + chrono::Duration::seconds(5);
+        let chunks = store.upload_chunks_before(later).await.unwrap();
+        assert_eq!(chunks.len(), 3, "{chunks:?}");
+        assert!(chunks.iter().all(|c| c.upload == "u1"), "{chunks:?}");
+        for chunk in &chunks {
+            store.delete_upload_chunk(chunk).await.unwrap();
+        }
+        assert!(walk(dir.path()).is_empty(), "{:?}", walk(dir.path()));
     }
 
     fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {

@@ -104,10 +104,16 @@ impl Server {
     }
 }
 
-/// A test that fails leaves no server behind.
+/// A test that fails leaves no server behind, and shows the end of what it printed.
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if std::thread::panicking() {
+            let printed = std::fs::read_to_string(&self.output).unwrap_or_default();
+            let lines: Vec<&str> = printed.lines().collect();
+            let tail = lines[lines.len().saturating_sub(40)..].join("\n");
+            eprintln!("the server's last lines:\n{tail}");
+        }
     }
 }
