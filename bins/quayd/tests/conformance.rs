@@ -184,12 +184,21 @@ impl Registry {
         Self::start_with(&[]).await
     }
 
-    /// A server keeping its blobs in a new bucket of `s3` (Quay's `S3Storage`).
+    /// A server keeping its blobs in a new bucket of `s3` (Quay's `S3Storage`) and
+    /// streaming them itself (`FEATURE_PROXY_STORAGE`) rather than redirecting to S3.
     async fn start_on_s3(s3: &S3Service) -> Registry {
+        Self::start_on_s3_with(s3, true).await
+    }
+
+    async fn start_on_s3_with(s3: &S3Service, proxy: bool) -> Registry {
         let location = json!({"default": ["S3Storage", s3.bucket("registry", "/quay")]});
         Self::start_with(&[
             ("QUAY_DISTRIBUTED_STORAGE_CONFIG", &location.to_string()),
             ("QUAY_DISTRIBUTED_STORAGE_PREFERENCE", "[default]"),
+            (
+                "QUAY_FEATURE_PROXY_STORAGE",
+                if proxy { "true" } else { "false" },
+            ),
         ])
         .await
     }
@@ -701,6 +710,60 @@ async fn upload_status_has_location() {
     status.expect(204);
     assert_eq!(status.must_header("range"), "0-99");
     assert_eq!(status.must_header("location"), location);
+    reg.finish();
+}
+
+/// On S3, as in Quay, a blob's `GET` is a 302 to a URL signed for a minute, from
+/// which the client reads the bytes (or a range of them) without credentials; `HEAD`
+/// and every refusal are answered as anywhere else.
+#[tokio::test]
+async fn blob_downloads_redirect_to_s3() {
+    let Some(s3) = S3Service::start() else {
+        return;
+    };
+    let reg = Registry::start_on_s3_with(&s3, false).await;
+    let repo = "admin/direct";
+    let tok = reg.user_token(&[&repo_scope(repo, "pull,push")]).await;
+    let content = bytes(7, 300_000);
+    let digest = reg.push_blob(repo, &tok, &content).await;
+    let path = format!("/v2/{repo}/blobs/{digest}");
+
+    let redirect = reg.req(Method::GET, &path, &tok).fetch().await;
+    redirect.expect(302);
+    assert_eq!(redirect.must_header("docker-content-digest"), digest);
+    let location = redirect.must_header("location");
+    assert!(
+        location.contains(&format!("/quay/sha256/{}/{}", &digest[7..9], &digest[7..]))
+            && location.contains("X-Amz-Expires=60"),
+        "{location}"
+    );
+    let direct = reg.http.get(location).fetch().await;
+    direct.expect(200);
+    assert_eq!(direct.body, content);
+    let part = reg
+        .http
+        .get(location)
+        .header("range", "bytes=10-19")
+        .fetch()
+        .await;
+    part.expect(206);
+    assert_eq!(part.body, content[10..20]);
+
+    let head = reg.req(Method::HEAD, &path, &tok).fetch().await;
+    head.expect(200);
+    assert_eq!(
+        head.must_header("content-length"),
+        content.len().to_string()
+    );
+    let unknown = format!("/v2/{repo}/blobs/{}", sha256(b"never pushed"));
+    reg.req(Method::GET, &unknown, &tok)
+        .fetch()
+        .await
+        .expect_error(404, "BLOB_UNKNOWN");
+    reg.anon(Method::GET, &path)
+        .fetch()
+        .await
+        .expect_challenge(&reg, &repo_scope(repo, "pull"));
     reg.finish();
 }
 

@@ -141,7 +141,12 @@ fn clients_installed() -> bool {
 #[tokio::test]
 async fn skopeo_copies_images_and_indexes_in_and_out() {
     if clients_installed() {
-        copies_in_and_out(&[]).await;
+        let log = copies_in_and_out(&[]).await;
+        let statuses = blob_get_statuses(&log);
+        assert!(
+            !statuses.is_empty() && statuses.iter().all(|s| *s == 200),
+            "{statuses:?}"
+        );
     }
 }
 
@@ -156,15 +161,48 @@ async fn skopeo_copies_in_and_out_of_s3_storage() {
         return;
     };
     let location = json!({"default": ["S3Storage", s3.bucket("registry", "")]}).to_string();
-    copies_in_and_out(&[
+    let log = copies_in_and_out(&[
         ("QUAY_DISTRIBUTED_STORAGE_CONFIG", &location),
         ("QUAY_DISTRIBUTED_STORAGE_PREFERENCE", "[default]"),
     ])
     .await;
+    // skopeo read every layer from S3 itself, following quayd's redirects.
+    let statuses = blob_get_statuses(&log);
+    assert!(
+        !statuses.is_empty() && statuses.iter().all(|s| *s == 302),
+        "{statuses:?}"
+    );
 }
 
-/// Copies an image and an index in and out of a server started with `env` set.
-async fn copies_in_and_out(env: &[(&str, &str)]) {
+/// The statuses of the blob `GET`s in the server's access log.
+fn blob_get_statuses(log: &str) -> Vec<u16> {
+    log.lines()
+        .map(without_colours)
+        .filter(|line| line.contains("method=GET") && line.contains("/blobs/sha256:"))
+        .filter_map(|line| {
+            let status = line.split("status=").nth(1)?;
+            status.get(..3)?.parse().ok()
+        })
+        .collect()
+}
+
+/// `line` without its terminal colour codes (`ESC [ ... m`).
+fn without_colours(line: &str) -> String {
+    let mut out = String::new();
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            chars.by_ref().find(|c| *c == 'm');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Copies an image and an index in and out of a server started with `env` set; what
+/// the server printed.
+async fn copies_in_and_out(env: &[(&str, &str)]) -> String {
     let db = TestDatabase::new().await;
     let data = tempfile::tempdir().unwrap();
     let port = free_port();
@@ -173,7 +211,15 @@ async fn copies_in_and_out(env: &[(&str, &str)]) {
         data.path(),
         port,
         db.is_postgres().then(|| db.url()),
-        &[&[("QUAY_SERVER_HOSTNAME", host.as_str())], env].concat(),
+        // The access log at info: the tests read the blob GETs' statuses from it.
+        &[
+            &[
+                ("QUAY_SERVER_HOSTNAME", host.as_str()),
+                ("RUST_LOG", "info"),
+            ],
+            env,
+        ]
+        .concat(),
     );
     let out = Command::new("curl")
         .args([
@@ -294,6 +340,7 @@ async fn copies_in_and_out(env: &[(&str, &str)]) {
         .output()
         .unwrap();
     assert!(!out.status.success());
-    let (status, _) = server.terminate();
+    let (status, log) = server.terminate();
     assert!(status.success());
+    log
 }

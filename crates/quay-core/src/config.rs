@@ -121,6 +121,10 @@ pub struct Config {
     /// Location names in order of preference; the first is where blobs go.
     #[serde(rename = "DISTRIBUTED_STORAGE_PREFERENCE")]
     pub distributed_storage_preference: Vec<String>,
+    /// Blob downloads stream through the server even where storage could serve them
+    /// itself (a signed S3 URL, to which a `GET` is otherwise redirected).
+    #[serde(rename = "FEATURE_PROXY_STORAGE")]
+    pub feature_proxy_storage: bool,
     /// `/v2/_catalog` lists public repositories too, to anyone (Quay's default: off).
     #[serde(rename = "FEATURE_PUBLIC_CATALOG")]
     pub feature_public_catalog: bool,
@@ -252,6 +256,7 @@ impl Default for Config {
             app_specific_token_expiration: None,
             distributed_storage_config: None,
             distributed_storage_preference: Vec::new(),
+            feature_proxy_storage: false,
             feature_public_catalog: false,
             v2_pagination_size: 100,
             push_temp_tag_expiration_sec: 3600,
@@ -356,6 +361,7 @@ const KNOWN_KEYS: &[&str] = &[
     "APP_SPECIFIC_TOKEN_EXPIRATION",
     "DISTRIBUTED_STORAGE_CONFIG",
     "DISTRIBUTED_STORAGE_PREFERENCE",
+    "FEATURE_PROXY_STORAGE",
     "FEATURE_PUBLIC_CATALOG",
     "V2_PAGINATION_SIZE",
     "PUSH_TEMP_TAG_EXPIRATION_SEC",

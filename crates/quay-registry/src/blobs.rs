@@ -217,7 +217,12 @@ fn requested_range(req: &HttpRequest, size: u64) -> Result<Option<Range<u64>>, R
     Ok(Some(range))
 }
 
-/// `HEAD`/`GET /v2/{name}/blobs/{digest}`.
+/// How long a blob's direct download URL stays valid (Quay's 60 s): long enough to
+/// follow the redirect, not to keep.
+const DIRECT_DOWNLOAD_EXPIRY: Duration = Duration::from_secs(60);
+
+/// `HEAD`/`GET /v2/{name}/blobs/{digest}`: a `GET` is redirected to storage where it
+/// signs download URLs (S3), unless `FEATURE_PROXY_STORAGE`.
 pub async fn get_blob(
     state: Data<RegistryState>,
     req: HttpRequest,
@@ -231,6 +236,24 @@ pub async fn get_blob(
         .size_in(repo.id, &digest)
         .await?
         .ok_or_else(blob_unknown)?;
+    if req.method() == actix_web::http::Method::GET && !state.config.feature_proxy_storage {
+        if let Some(url) = state
+            .blobs
+            .storage
+            .direct_url(&digest, DIRECT_DOWNLOAD_EXPIRY)
+            .await
+            .map_err(storage_error)?
+        {
+            // As Quay: the client fetches the bytes (and any range of them) from
+            // storage itself, and they never pass through this server.
+            return Ok(HttpResponse::Found()
+                .insert_header(API_VERSION)
+                .insert_header((LOCATION, url))
+                .insert_header(("Docker-Content-Digest", digest.as_str()))
+                .insert_header(("Accept-Ranges", "bytes"))
+                .finish());
+        }
+    }
     let range = requested_range(&req, size)?;
     let mut res = match &range {
         Some(r) => {

@@ -17,6 +17,7 @@ use bytes::Bytes;
 use futures_util::stream::BoxStream;
 use futures_util::{Stream, StreamExt, TryStreamExt};
 use object_store::path::Path;
+use object_store::signer::Signer;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload, WriteMultipart};
 use sha2::{Digest as _, Sha256};
 
@@ -114,6 +115,9 @@ pub struct BlobStore {
     /// The directory `inner` keeps its objects in, when it is the local filesystem:
     /// blob reads then open and read in one trip to the blocking pool, not two.
     local_root: Option<std::path::PathBuf>,
+    /// Where `inner` is S3: the bucket, which signs URLs for direct downloads, and the
+    /// prefix `inner` puts before every path in it.
+    signer: Option<(Arc<dyn Signer>, String)>,
 }
 
 impl BlobStore {
@@ -121,6 +125,7 @@ impl BlobStore {
         BlobStore {
             inner,
             local_root: None,
+            signer: None,
         }
     }
 
@@ -149,6 +154,7 @@ impl BlobStore {
         Ok(BlobStore {
             inner: Arc::new(fs),
             local_root: Some(root.to_path_buf()),
+            signer: None,
         })
     }
 
@@ -206,16 +212,20 @@ impl BlobStore {
                         .with_virtual_hosted_style_request(false)
                         .with_allow_http(!secure);
                 }
-                let store = builder.build()?;
-                let store: Arc<dyn ObjectStore> = if prefix.trim_matches('/').is_empty() {
-                    Arc::new(store)
+                let bucket = Arc::new(builder.build()?);
+                let prefix = prefix.trim_matches('/').to_string();
+                let store: Arc<dyn ObjectStore> = if prefix.is_empty() {
+                    bucket.clone()
                 } else {
                     Arc::new(object_store::prefix::PrefixStore::new(
-                        store,
-                        prefix.trim_matches('/'),
+                        bucket.clone(),
+                        prefix.as_str(),
                     ))
                 };
-                Ok(Self::new(store))
+                Ok(BlobStore {
+                    signer: Some((bucket, prefix)),
+                    ..Self::new(store)
+                })
             }
             other => Err(StorageError::Config(format!(
                 "storage driver {other} is not supported"
@@ -464,6 +474,28 @@ impl BlobStore {
             Err(object_store::Error::NotFound { .. }) => Ok(None),
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// A URL from which anyone holding it may `GET` blob `digest` for `expires_in`,
+    /// straight from storage, where storage signs such URLs (S3); `None` elsewhere.
+    /// Signing is local: no request is made.
+    pub async fn direct_url(
+        &self,
+        digest: &Digest,
+        expires_in: std::time::Duration,
+    ) -> StorageResult<Option<String>> {
+        let Some((bucket, prefix)) = &self.signer else {
+            return Ok(None);
+        };
+        let path = Self::blob_path(digest);
+        let path = match prefix.as_str() {
+            "" => path,
+            prefix => Path::from(format!("{prefix}/{path}")),
+        };
+        let url = bucket
+            .signed_url(object_store::signer::Method::GET, &path, expires_in)
+            .await?;
+        Ok(Some(url.to_string()))
     }
 
     /// The blob's bytes (or the `range` of them), streamed.
