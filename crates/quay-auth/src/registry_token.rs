@@ -264,13 +264,14 @@ impl RegistryTokens {
 
     /// The claims of a valid token; `None` for anything else (bad signature, unknown or
     /// unapproved key, wrong audience or issuer, expired, too long-lived).
-    pub async fn verify(&self, token: &str) -> DomainResult<Option<RegistryClaims>> {
+    /// Shared: a remembered token's claims are not copied for each request.
+    pub async fn verify(&self, token: &str) -> DomainResult<Option<Arc<RegistryClaims>>> {
         let fingerprint: [u8; 32] = Sha256::digest(token.as_bytes()).into();
         if let Some(claims) = self.verified.get(&fingerprint) {
             let now = Utc::now().timestamp();
             let leeway = LEEWAY_SECS as i64;
             let current = claims.exp >= now - leeway && claims.nbf <= now + leeway;
-            return Ok(current.then(|| claims.as_ref().clone()));
+            return Ok(current.then_some(claims));
         }
         let Ok(header) = jsonwebtoken::decode_header(token) else {
             return Ok(None);
@@ -299,7 +300,8 @@ impl RegistryTokens {
         {
             return Ok(None);
         }
-        self.verified.insert(fingerprint, Arc::new(claims.clone()));
+        let claims = Arc::new(claims);
+        self.verified.insert(fingerprint, claims.clone());
         Ok(Some(claims))
     }
 }

@@ -74,7 +74,7 @@ impl TokenService {
     }
 
     /// The claims of a valid registry token.
-    pub async fn verify(&self, token: &str) -> Result<Option<RegistryClaims>, RegistryError> {
+    pub async fn verify(&self, token: &str) -> Result<Option<Arc<RegistryClaims>>, RegistryError> {
         self.tokens
             .verify(token)
             .await

@@ -29,7 +29,10 @@ pub async fn catalog(
 ) -> Result<HttpResponse, RegistryError> {
     let challenge = || RegistryError::unauthorized(state.auth.challenge(Some(CATALOG_SCOPE)));
     let actor = match bearer(&req) {
-        Some(token) => Actor::from_claims(&state.auth.verify(token).await?.ok_or_else(challenge)?),
+        Some(token) => {
+            let claims = state.auth.verify(token).await?.ok_or_else(challenge)?;
+            Actor::from_claims(&claims)
+        }
         None if state.config.feature_anonymous_access => Actor::default(),
         None => return Err(challenge()),
     };
