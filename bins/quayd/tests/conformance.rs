@@ -187,18 +187,11 @@ impl Registry {
     /// A server keeping its blobs in a new bucket of `s3` (Quay's `S3Storage`) and
     /// streaming them itself (`FEATURE_PROXY_STORAGE`) rather than redirecting to S3.
     async fn start_on_s3(s3: &S3Service) -> Registry {
-        Self::start_on_s3_with(s3, true).await
-    }
-
-    async fn start_on_s3_with(s3: &S3Service, proxy: bool) -> Registry {
         let location = json!({"default": ["S3Storage", s3.bucket("registry", "/quay")]});
         Self::start_with(&[
             ("QUAY_DISTRIBUTED_STORAGE_CONFIG", &location.to_string()),
             ("QUAY_DISTRIBUTED_STORAGE_PREFERENCE", "[default]"),
-            (
-                "QUAY_FEATURE_PROXY_STORAGE",
-                if proxy { "true" } else { "false" },
-            ),
+            ("QUAY_FEATURE_PROXY_STORAGE", "true"),
         ])
         .await
     }
@@ -715,13 +708,26 @@ async fn upload_status_has_location() {
 
 /// On S3, as in Quay, a blob's `GET` is a 302 to a URL signed for a minute, from
 /// which the client reads the bytes (or a range of them) without credentials; `HEAD`
-/// and every refusal are answered as anywhere else.
+/// and every refusal are answered as anywhere else. The S3 keys come from the
+/// environment (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`), not the configuration.
 #[tokio::test]
 async fn blob_downloads_redirect_to_s3() {
     let Some(s3) = S3Service::start() else {
         return;
     };
-    let reg = Registry::start_on_s3_with(&s3, false).await;
+    // The keys from the environment, as boto's default chain finds them.
+    let mut params = s3.bucket("registry", "/quay");
+    let keys = params.as_object_mut().unwrap();
+    let access = keys.remove("s3_access_key").unwrap();
+    let secret = keys.remove("s3_secret_key").unwrap();
+    let location = json!({"default": ["S3Storage", params]}).to_string();
+    let reg = Registry::start_with(&[
+        ("QUAY_DISTRIBUTED_STORAGE_CONFIG", &location),
+        ("QUAY_DISTRIBUTED_STORAGE_PREFERENCE", "[default]"),
+        ("AWS_ACCESS_KEY_ID", access.as_str().unwrap()),
+        ("AWS_SECRET_ACCESS_KEY", secret.as_str().unwrap()),
+    ])
+    .await;
     let repo = "admin/direct";
     let tok = reg.user_token(&[&repo_scope(repo, "pull,push")]).await;
     let content = bytes(7, 300_000);

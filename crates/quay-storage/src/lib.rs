@@ -162,7 +162,7 @@ impl BlobStore {
     /// (`storage_path`, relative paths under `data_dir`), `S3Storage` and
     /// `RadosGWStorage` (`s3_bucket`/`bucket_name`, `s3_access_key`/`access_key`,
     /// `s3_secret_key`/`secret_key`, `hostname`, `port`, `is_secure`, `s3_region`,
-    /// `storage_path`).
+    /// `storage_path`; keys and region otherwise from the `AWS_*` environment).
     pub fn from_quay_config(
         driver: &str,
         params: &serde_json::Value,
@@ -187,9 +187,14 @@ impl BlobStore {
             "S3Storage" | "RadosGWStorage" => {
                 let bucket = text(&["s3_bucket", "bucket_name"])
                     .ok_or_else(|| StorageError::Config("no bucket".into()))?;
-                let mut builder = object_store::aws::AmazonS3Builder::new()
-                    .with_bucket_name(bucket)
-                    .with_region(text(&["s3_region"]).unwrap_or_else(|| "us-east-1".into()));
+                // What the configuration leaves out comes from the `AWS_*` environment,
+                // as Quay's boto takes it (keys, region, a web identity token), and
+                // without keys there either, from the instance's role.
+                let mut builder =
+                    object_store::aws::AmazonS3Builder::from_env().with_bucket_name(bucket);
+                if let Some(region) = text(&["s3_region"]) {
+                    builder = builder.with_region(region);
+                }
                 if let Some(key) = text(&["s3_access_key", "access_key"]) {
                     builder = builder.with_access_key_id(key);
                 }
