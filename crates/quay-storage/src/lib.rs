@@ -448,6 +448,7 @@ impl BlobStore {
         }
     }
 
+    /// Where an exported-logs file lives: `exports/<name>`, apart from the blob layout.
     fn export_path(name: &str) -> Path {
         Path::from(format!("exports/{name}"))
     }
@@ -599,10 +600,16 @@ impl BlobStore {
                 Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
                 Err(e) => Err(e.into()),
             },
-            ChunkLocation::File(path) => match std::fs::remove_file(path) {
-                Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(write_error(e)),
-                _ => Ok(()),
-            },
+            ChunkLocation::File(path) => {
+                let path = path.clone();
+                let removed = tokio::task::spawn_blocking(move || std::fs::remove_file(path))
+                    .await
+                    .map_err(|e| StorageError::Worker(e.to_string()))?;
+                match removed {
+                    Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(write_error(e)),
+                    _ => Ok(()),
+                }
+            }
         }
     }
 
