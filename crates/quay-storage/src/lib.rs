@@ -358,9 +358,11 @@ impl BlobStore {
                 // S3 offers it only where a bucket was set up for it, and a blob that
                 // appeared meanwhile holds the same bytes.
                 1 if self.local_root.is_some() || size <= SERVER_COPY_MAX => {
-                    self.inner
+                    // The move took the only chunk: nothing left to discard.
+                    return Ok(self
+                        .inner
                         .rename(&Self::chunk_path(upload, 0), &target)
-                        .await?;
+                        .await?);
                 }
                 _ => self.join_chunks(upload, chunks, &target).await?,
             }
