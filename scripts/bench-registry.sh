@@ -50,17 +50,21 @@ fresh_cache() {
   # shellcheck disable=SC2086
   [ -z "$WARM" ] || cat $WARM >/dev/null
 }
+# The seconds one run of a command takes.
+timed() {
+  local t0 t1
+  fresh_cache
+  t0=$(now)
+  "$@" >/dev/null
+  t1=$(now)
+  python3 -c "import sys; print(float(sys.argv[2]) - float(sys.argv[1]))" "$t0" "$t1"
+}
+# The smaller of two numbers of seconds (the second may be empty).
+shorter() { python3 -c "import sys; a=float(sys.argv[1]); b=sys.argv[2]; print(a if not b or a < float(b) else b)" "$1" "$2"; }
 # The best (shortest) of three runs of a command, in seconds.
 best_of_3() {
   local best=
-  for _ in 1 2 3; do
-    local t0 t1
-    fresh_cache
-    t0=$(now)
-    "$@" >/dev/null
-    t1=$(now)
-    best=$(python3 -c "import sys; a=float(sys.argv[1]); b=sys.argv[2]; print(a if not b or a < float(b) else b)" "$(python3 -c "print($t1-$t0)")" "$best")
-  done
+  for _ in 1 2 3; do best=$(shorter "$(timed "$@")" "$best"); done
   echo "$best"
 }
 # The best (smallest) of three runs of a command that prints its own seconds.
@@ -68,7 +72,7 @@ best_reported_of_3() {
   local best=
   for _ in 1 2 3; do
     fresh_cache
-    best=$(python3 -c "import sys; a=float(sys.argv[1]); b=sys.argv[2]; print(a if not b or a < float(b) else b)" "$("$@")" "$best")
+    best=$(shorter "$("$@")" "$best")
   done
   echo "$best"
 }
@@ -140,53 +144,36 @@ done
 curl -s -X POST "http://127.0.0.1:$port/api/v1/user/initialize" -H 'Content-Type: application/json' \
   -d '{"username": "admin", "password": "benchmark123", "email": "admin@example.com"}' >/dev/null
 
+# One run of the client against quayd (or the server at `$URL`): its JSON report.
+once() {
+  # Large pushes write gigabytes of new blobs; pulls write nothing and read the stored
+  # blobs from the page cache, as `cp` reads its source.
+  case "$1" in
+    push-large) DROP=1 fresh_cache ;;
+    *) sync ;;
+  esac
+  "$BENCH" "$@" --url "${URL:-http://127.0.0.1:$port}" --user admin --password benchmark123
+}
+# The faster of two reports (the second may be empty).
+faster() {
+  python3 -c "import json, sys; a = json.loads(sys.argv[1]); b = json.loads(sys.argv[2] or 'null'); print(json.dumps(a if b is None or a['seconds'] < b['seconds'] else b))" "$1" "$2"
+}
 # The best of three runs (this is a shared virtual machine: single runs vary).
 run() {
   local best=
-  for _ in 1 2 3; do
-    local r
-    # Large pushes write gigabytes of new blobs; pulls write nothing and read the stored
-    # blobs from the page cache, as `cp` reads its source.
-    case "$1" in
-      push-large) DROP=1 fresh_cache ;;
-      *) sync ;;
-    esac
-    r=$("$BENCH" "$@" --url "${URL:-http://127.0.0.1:$port}" --user admin --password benchmark123)
-    best=$(python3 -c "import json, sys; a = json.loads(sys.argv[1]); b = json.loads(sys.argv[2] or 'null'); print(json.dumps(a if b is None or a['seconds'] < b['seconds'] else b))" "$r" "$best")
-  done
+  for _ in 1 2 3; do best=$(faster "$(once "$@")" "$best"); done
   echo "$best"
 }
 push1=$(run push-large --repo admin/big1 --file "$WORK/big" --clients 1 --watch-pid "$server_pid")
 pull1=$(run pull-large --repo admin/big1 --file "$WORK/big" --clients 1 --watch-pid "$server_pid")
 pushn=$(run push-large --repo admin/big8 --file "$WORK/big" --clients "$CLIENTS")
 pulln=$(run pull-large --repo admin/big8 --file "$WORK/big" --clients "$CLIENTS")
-# The small files' ceilings just before quayd's small runs, in the same state of the
-# page cache (metadata read back from the disk after the drops, which slows creating
-# files for minutes), with the small files read back in as quayd's clients hold theirs
-# in memory.
-cat "$WORK"/small-1/* >/dev/null
-t_copy_small=$(best_of_3 copy_small)
-t_sha_small=$(best_of_3 sha256sum "$WORK"/small-1/*)
-copys=$(mbps "$SMALL_BYTES" "$t_copy_small")
-shas=$(mbps "$SMALL_BYTES" "$t_sha_small")
-echo "small: copy $copys MB/s, sha256sum $shas"
-spush1=$(run push-small --repo admin/small1 --dir "$WORK/small-1" --clients 1)
-# Pulls of small blobs start after the server forgot the blob links their setup looked
-# up (CACHE_TTL_MS, 2 s by default): blobs nobody asked for lately. Then the same pulls
-# again at once, as when many clients pull one image.
-SETTLE="--settle-ms 2500"
-spull1=$(run pull-small --repo admin/small1 --dir "$WORK/small-1" --clients 1 $SETTLE)
-spull1w=$(run pull-small --repo admin/small1 --dir "$WORK/small-1" --clients 1)
-spushn=$(run push-small --repo admin/small8 --dir "$WORK/small-8" --clients "$CLIENTS")
-spulln=$(run pull-small --repo admin/small8 --dir "$WORK/small-8" --clients "$CLIENTS" $SETTLE)
-spullnw=$(run pull-small --repo admin/small8 --dir "$WORK/small-8" --clients "$CLIENTS")
-for r in "$push1" "$pull1" "$pushn" "$pulln" "$spush1" "$spull1" "$spushn" "$spulln" "$spull1w" "$spullnw"; do echo "$r"; done
+for r in "$push1" "$pull1" "$pushn" "$pulln"; do echo "$r"; done
 
 # The floor under small blobs: the same client against blob_floor, an actix-web server
 # set up as quayd's that does the least any registry must: receive each blob (`none`),
 # or also hash it, check its digest and write it to a file (`file`), which it then
 # reads back for pulls. Pulls follow the pushes of the same files, so they find them.
-echo "== floor"
 # Sets floor_port; not run in a subshell, so that floor_pids keeps the server's pid.
 start_floor() {
   local p
@@ -204,12 +191,48 @@ start_floor none
 floor_none=$floor_port
 start_floor file
 floor_file=$floor_port
-fnone1=$(URL=http://127.0.0.1:$floor_none run push-small --repo admin/floor1 --dir "$WORK/small-1" --clients 1)
-fnonen=$(URL=http://127.0.0.1:$floor_none run push-small --repo admin/floor8 --dir "$WORK/small-8" --clients "$CLIENTS")
-ffile1=$(URL=http://127.0.0.1:$floor_file run push-small --repo admin/floor1 --dir "$WORK/small-1" --clients 1)
-ffilen=$(URL=http://127.0.0.1:$floor_file run push-small --repo admin/floor8 --dir "$WORK/small-8" --clients "$CLIENTS")
-fpull1=$(URL=http://127.0.0.1:$floor_file run pull-small --repo admin/floor1 --dir "$WORK/small-1" --clients 1)
-fpulln=$(URL=http://127.0.0.1:$floor_file run pull-small --repo admin/floor8 --dir "$WORK/small-8" --clients "$CLIENTS")
+floor() { URL=http://127.0.0.1:$1 once "${@:2}"; }
+
+echo "== small blobs"
+# The small blobs' measurements take turns: three rounds, each running every one of
+# them once in the same order, and each keeping its best round. Their ceilings, quayd
+# and the floor so meet the filesystem in the same state. On these virtual machines
+# creating a file costs from about 30 µs to about 1 ms from one minute to the next
+# (after the drops above, and after many files were created or deleted, ext4 reads its
+# inode tables back from the virtual disk), and runs one after the other (all of
+# quayd's, then all of the floor's) gave whichever went first the slow minutes. The
+# small files are read back in first, as quayd's clients hold theirs in memory.
+# Pulls of small blobs start after the server forgot the blob links their setup looked
+# up (CACHE_TTL_MS, 2 s by default): blobs nobody asked for lately. Then the same pulls
+# again at once, as when many clients pull one image.
+SETTLE="--settle-ms 2500"
+cat "$WORK"/small-1/* >/dev/null
+t_copy_small= t_sha_small=
+spush1= spushn= spull1= spulln= spull1w= spullnw=
+fnone1= fnonen= ffile1= ffilen= fpull1= fpulln=
+for round in 1 2 3; do
+  echo "round $round"
+  t_copy_small=$(shorter "$(timed copy_small)" "$t_copy_small")
+  t_sha_small=$(shorter "$(timed sha256sum "$WORK"/small-1/*)" "$t_sha_small")
+  spush1=$(faster "$(once push-small --repo admin/small1 --dir "$WORK/small-1" --clients 1)" "$spush1")
+  fnone1=$(faster "$(floor "$floor_none" push-small --repo admin/floor1 --dir "$WORK/small-1" --clients 1)" "$fnone1")
+  ffile1=$(faster "$(floor "$floor_file" push-small --repo admin/floor1 --dir "$WORK/small-1" --clients 1)" "$ffile1")
+  spushn=$(faster "$(once push-small --repo admin/small8 --dir "$WORK/small-8" --clients "$CLIENTS")" "$spushn")
+  fnonen=$(faster "$(floor "$floor_none" push-small --repo admin/floor8 --dir "$WORK/small-8" --clients "$CLIENTS")" "$fnonen")
+  ffilen=$(faster "$(floor "$floor_file" push-small --repo admin/floor8 --dir "$WORK/small-8" --clients "$CLIENTS")" "$ffilen")
+  # shellcheck disable=SC2086
+  spull1=$(faster "$(once pull-small --repo admin/small1 --dir "$WORK/small-1" --clients 1 $SETTLE)" "$spull1")
+  spull1w=$(faster "$(once pull-small --repo admin/small1 --dir "$WORK/small-1" --clients 1)" "$spull1w")
+  fpull1=$(faster "$(floor "$floor_file" pull-small --repo admin/floor1 --dir "$WORK/small-1" --clients 1)" "$fpull1")
+  # shellcheck disable=SC2086
+  spulln=$(faster "$(once pull-small --repo admin/small8 --dir "$WORK/small-8" --clients "$CLIENTS" $SETTLE)" "$spulln")
+  spullnw=$(faster "$(once pull-small --repo admin/small8 --dir "$WORK/small-8" --clients "$CLIENTS")" "$spullnw")
+  fpulln=$(faster "$(floor "$floor_file" pull-small --repo admin/floor8 --dir "$WORK/small-8" --clients "$CLIENTS")" "$fpulln")
+done
+copys=$(mbps "$SMALL_BYTES" "$t_copy_small")
+shas=$(mbps "$SMALL_BYTES" "$t_sha_small")
+echo "small: copy $copys MB/s, sha256sum $shas"
+for r in "$spush1" "$spull1" "$spushn" "$spulln" "$spull1w" "$spullnw"; do echo "$r"; done
 for r in "$fnone1" "$fnonen" "$ffile1" "$ffilen" "$fpull1" "$fpulln"; do echo "$r"; done
 floor_rows=$(python3 - "$copys" "$shas" "$spush1" "$spushn" "$fnone1" "$fnonen" "$ffile1" "$ffilen" \
   "$spull1" "$spulln" "$fpull1" "$fpulln" <<'PY'
@@ -294,9 +317,11 @@ quayd's \`sha2\` uses the CPU's SHA instructions; that of a pull is the slower o
 and a plain copy of the file over loopback TCP (\`scripts/loopback-copy.py\`: the
 kernel's zero-copy \`sendfile\` to a reader with a 1 MiB buffer, one connection per
 client), since a pull crosses the network stack and \`cp\` does not. For small blobs both
-ceilings are \`cp -r\` and \`sha256sum\` of the 500 files, measured just before quayd's small
-runs (the drops before the large runs slow creating files for minutes, for both). Every
-run that writes gigabytes
+ceilings are \`cp -r\` and \`sha256sum\` of the 500 files; they, quayd and the floor below
+take turns, in three rounds that each run every measurement once, and each keeps its
+best round: creating a file here costs from about 30 µs to about 1 ms from one minute to
+the next (ext4 reading its inode tables back from the virtual disk), and measured one
+after the other, whichever ran first met the slow minutes. Every run that writes gigabytes
 (each 1 GiB push, each \`cp\` of it) starts from a dropped page cache with its input read
 back in: on this virtual machine a write into memory the guest has never used costs
 several times one into memory it has (the single 1 GiB push measured about 200 MB/s
@@ -304,7 +329,8 @@ without the drop, 750 MB/s with it), and without the drop each new blob lands in
 memory while \`cp\`, deleting its copy, recycles its own. Tables before 2026-12-03
 (evening) measured without the drop. On this shared virtual machine the ceilings vary by
 a third from one run of the script to the next (the 1 GiB \`cp\`: 1312 to 1876 MB/s on
-2026-12-04). Command: \`just bench-registry\` (\`scripts/bench-registry.sh\`).
+2026-12-04), and the small files' far more (\`cp -r\`: 630 MB/s on 2026-12-07 on an Intel
+Xeon, 68 MB/s the same day on an AMD EPYC). Command: \`just bench-registry\` (\`scripts/bench-registry.sh\`).
 
 Ceilings: \`cp\` $copy1 MB/s, \`sha256sum\` $sha1 MB/s, \`openssl sha256\` $ossl1 MB/s,
 loopback TCP $tcp1 MB/s; 8 at once: \`cp\` $copyn MB/s, \`sha256sum\` $shan MB/s,
@@ -325,7 +351,7 @@ files, against \`blob_floor\` (\`bins/quayd/examples/blob_floor.rs\`): an actix-
 set up as quayd's (same runtime and workers, \`TCP_NODELAY\`) that answers each
 \`POST ?digest=\` and each \`GET\` of a blob doing the least any registry must, and
 nothing else: no token check, repository, database or staging file. Percentages are of
-the small blobs' ceilings above, measured in the same run: for pushes the slower of
+the small blobs' ceilings above, measured in the same rounds: for pushes the slower of
 \`cp -r\` and \`sha256sum\` of the 500 files, for pulls \`cp -r\`.
 
 | server | 1 client MB/s | of ceiling | $CLIENTS clients MB/s | of ceiling |
